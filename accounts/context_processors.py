@@ -1,0 +1,36 @@
+"""The sidebar: the four areas, each shown only to users whose role opens it."""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.access import can, roles_of
+from accounts.roles import Capability, Role
+
+NAVIGATION = (
+    (_("考核"), (("assessment:scheme_list", _("考核方案"), Capability.VIEW_SCHEMES),)),
+    (_("指标与数据"), (("indicators:index", _("指标与填报"), Capability.VIEW_DATA_AREA),)),
+    (
+        _("干部"),
+        (
+            ("cadres:unit_list", _("单位"), Capability.VIEW_UNITS),
+            ("cadres:cadre_list", _("干部"), Capability.VIEW_CADRES),
+            ("cadres:roster_import", _("导入干部名册"), Capability.IMPORT_CADRES),
+        ),
+    ),
+    (_("监督"), (("supervision:index", _("一人一档"), Capability.VIEW_SUPERVISION),)),
+)
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    sections = []
+    for title, items in NAVIGATION:
+        visible = [(url_name, label) for url_name, label, capability in items if can(user, capability)]
+        if visible:
+            sections.append({"title": title, "items": visible})
+    return {
+        "nav_sections": sections,
+        "user_role_labels": [role.label for role in Role if role in roles_of(user)],
+        "show_admin_link": user.is_staff,
+    }

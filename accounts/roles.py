@@ -1,0 +1,86 @@
+"""The roles of SPEC §1 and what each may do. This table is the one place that grants anything.
+
+Every role is a Django group of the same name. ``CAPABILITIES`` grants the app's own actions
+(checked by ``accounts.access``); ``MODEL_PERMISSIONS`` grants Django model permissions, which is
+what Django admin checks. ``sync_role_groups`` writes the latter into the groups after migrations.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ASSESSMENT_OFFICER = "assessment_officer", _("考核办")
+    SUPERVISION_OFFICER = "supervision_officer", _("干部监督")
+    DATA_PROVIDER = "data_provider", _("职能部门填报员")
+    UNIT_VIEWER = "unit_viewer", _("被考核单位")
+    AUDITOR = "auditor", _("审计管理员")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+
+
+class Capability(models.TextChoices):
+    """Things a user may do in the app; views name the one they need."""
+
+    VIEW_DASHBOARD = "dashboard.view", _("查看工作台")
+    VIEW_UNITS = "registry.view_units", _("查看单位")
+    VIEW_CADRES = "registry.view_cadres", _("查看干部")
+    VIEW_FULL_ID_NUMBER = "registry.view_full_id_number", _("查看完整身份证号和电话")
+    IMPORT_CADRES = "registry.import_cadres", _("导入干部名册")
+    VIEW_SCHEMES = "assessment.view_schemes", _("查看考核方案")
+    VIEW_DATA_AREA = "indicators.view_area", _("查看指标与数据")
+    VIEW_SUPERVISION = "supervision.view_area", _("查看监督")
+    VIEW_AUDIT_LOG = "audit.view_log", _("查看审计日志")
+
+
+CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.ASSESSMENT_OFFICER: frozenset({
+        Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
+        Capability.IMPORT_CADRES, Capability.VIEW_SCHEMES, Capability.VIEW_DATA_AREA,
+    }),
+    Role.SUPERVISION_OFFICER: frozenset({
+        Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
+        Capability.VIEW_FULL_ID_NUMBER, Capability.IMPORT_CADRES, Capability.VIEW_SUPERVISION,
+    }),
+    # A department sees the unit list (it fills in one row per unit) and its own data, nothing personal.
+    Role.DATA_PROVIDER: frozenset({Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_DATA_AREA}),
+    # A unit viewer's unit list is restricted to its own unit by accounts.access.units_visible_to.
+    Role.UNIT_VIEWER: frozenset({Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS}),
+    Role.AUDITOR: frozenset({Capability.VIEW_DASHBOARD, Capability.VIEW_AUDIT_LOG}),
+    Role.SYSTEM_ADMIN: frozenset({
+        Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
+        Capability.IMPORT_CADRES, Capability.VIEW_SCHEMES,
+    }),
+}
+
+# Roles that work in Django admin (is_staff). The others use the app's own pages only.
+STAFF_ROLES = frozenset({Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN, Role.AUDITOR})
+
+_ALL = ("add", "change", "delete", "view")
+_READ = ("view",)
+
+# Model permissions for Django admin, as {app_label.model: actions}.
+MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
+    Role.SYSTEM_ADMIN: {
+        "auth.user": ("add", "change", "view"),
+        "auth.group": _READ,
+        "accounts.userprofile": ("add", "change", "view"),
+        "cadres.unit": _ALL,
+        "cadres.cadre": _ALL,
+        "cadres.appointment": _ALL,
+        "assessment.scheme": _ALL,
+        "assessment.track": _ALL,
+        "assessment.trackmembership": _ALL,
+    },
+    Role.ASSESSMENT_OFFICER: {
+        "cadres.unit": ("change", "view"),
+        "cadres.cadre": _READ,
+        "cadres.appointment": _READ,
+        "assessment.scheme": _ALL,
+        "assessment.track": _ALL,
+        "assessment.trackmembership": _ALL,
+    },
+    # The audit log is append-only: even its readers get no change or delete permission.
+    Role.AUDITOR: {"accounts.auditevent": _READ},
+}

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
+
+from assessment import views
+
+admin.site.site_header = _("干部考核与监督平台 · 管理后台")
+admin.site.site_title = _("干部考核与监督平台")
+admin.site.index_title = _("基础数据管理")
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("assessment/", include("assessment.urls_assessment")),
+    path("registry/", include("cadres.urls")),
+    path("data/", include("indicators.urls")),
+    path("supervision/", include("supervision.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,22 @@
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from assessment.workbooks import ACCEPTED_EXTENSIONS
+
+
+class SpreadsheetUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("表格文件"),
+        help_text=_("支持 .xlsx、.xls、.ods，不超过 %(size)d MB") % {"size": settings.UPLOAD_MAX_BYTES // 1024 // 1024},
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise ValidationError(_("文件超过了%(size)d MB的上限") % {"size": settings.UPLOAD_MAX_BYTES // 1024 // 1024})
+        if not upload.name.lower().endswith(ACCEPTED_EXTENSIONS):
+            raise ValidationError(_("只接受 .xlsx、.xls 或 .ods 格式的表格文件"))
+        return upload
