@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -13,7 +14,17 @@ admin.site.index_title = _("基础数据管理")
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True,
+            extra_context={
+                "failure_limit": settings.AXES_FAILURE_LIMIT,
+                "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            },
+        ),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("assessment/", include("assessment.urls_assessment")),

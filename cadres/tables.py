@@ -1,5 +1,6 @@
 import django_tables2 as tables
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Cadre, Unit
@@ -37,7 +38,7 @@ class CadreTable(tables.Table):
         if not posts:
             return "—"
         return format_html_join(
-            format_html("<br>"), "{} · {}", ((post.unit.name, post.title) for post in posts)
+            mark_safe("<br>"), "{} · {}", ((post.unit.name, post.title) for post in posts)
         )
 
     def value_posts(self, record):

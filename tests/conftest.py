@@ -1,0 +1,82 @@
+"""Personas and a small registry shared by the tests.
+
+Every test runs on the database named by the environment (SQLite by default, PostgreSQL in CI).
+Celery runs eagerly inside tests unless a test says otherwise (the worker test uses a real worker).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from accounts.roles import Role
+from accounts.services import sync_role_groups, user_assign_roles
+from assessment.celery import app as celery_app
+from assessment.models import Scheme, Track, TrackMembership
+from cadres.models import Appointment, AppointmentRole, Cadre, Unit, UnitKind
+
+PASSWORD = "Test@Passw0rd!"
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s per password by design; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def registry(db):
+    """Two towns in one track, one department providing data, and a few cadres."""
+    town_a = Unit.objects.create(code="TA", name="甲镇", kind=UnitKind.TOWNSHIP, population=3)
+    town_b = Unit.objects.create(code="TB", name="乙镇", kind=UnitKind.TOWNSHIP, population=4)
+    statistics_bureau = Unit.objects.create(code="DS", name="统计局", kind=UnitKind.DEPARTMENT)
+    scheme = Scheme.objects.create(name="测试方案", year=2024)
+    track = Track.objects.create(scheme=scheme, code="XZ", name="乡镇")
+    for unit in (town_a, town_b):
+        TrackMembership.objects.create(scheme=scheme, track=track, unit=unit)
+    cadre_a = Cadre.objects.create(name="张三", gender="M", id_number="11010519491231002X", rank="正科级",
+                                   phone="13800001111")
+    cadre_b = Cadre.objects.create(name="李四", gender="F", id_number="440524188001010014", rank="副科级")
+    Appointment.objects.create(cadre=cadre_a, unit=town_a, title="党委书记", role=AppointmentRole.PRINCIPAL,
+                               start_date=date(2020, 1, 1))
+    Appointment.objects.create(cadre=cadre_b, unit=town_b, title="副镇长", role=AppointmentRole.DEPUTY,
+                               start_date=date(2021, 3, 1))
+    return {"town_a": town_a, "town_b": town_b, "bureau": statistics_bureau, "scheme": scheme,
+            "track": track, "cadre_a": cadre_a, "cadre_b": cadre_b}
+
+
+@pytest.fixture
+def make_user(db):
+    sync_role_groups()
+    User = get_user_model()
+
+    def make(username: str, roles: list[Role] = (), *, unit=None, department=None):
+        user = User.objects.create_user(username=username, password=PASSWORD)
+        user_assign_roles(user=user, roles=list(roles), unit=unit, department=department)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def personas(make_user, registry):
+    """One user per role, plus a logged-in user who has no role at all."""
+    return {
+        Role.ASSESSMENT_OFFICER: make_user("officer", [Role.ASSESSMENT_OFFICER]),
+        Role.SUPERVISION_OFFICER: make_user("supervisor", [Role.SUPERVISION_OFFICER]),
+        Role.DATA_PROVIDER: make_user("provider", [Role.DATA_PROVIDER], department=registry["bureau"]),
+        Role.UNIT_VIEWER: make_user("viewer", [Role.UNIT_VIEWER], unit=registry["town_a"]),
+        Role.AUDITOR: make_user("auditor", [Role.AUDITOR]),
+        Role.SYSTEM_ADMIN: make_user("sysadmin", [Role.SYSTEM_ADMIN]),
+        None: make_user("nobody", []),
+    }

@@ -1,0 +1,129 @@
+"""Every URL of the app, walked as every role, an anonymous visitor and a user with no role."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.roles import Role
+
+ALL_ROLES = frozenset(Role)
+OFFICERS = frozenset({Role.ASSESSMENT_OFFICER, Role.SUPERVISION_OFFICER})
+
+# Who gets a 200 for each named page (SPEC §1). Everybody else logged in gets 403; an anonymous
+# visitor is sent to the login page. Pages with other answers are listed in SPECIAL.
+ALLOWED = {
+    "dashboard": ALL_ROLES,
+    "assessment:scheme_list": {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN},
+    "assessment:scheme_detail": {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN},
+    "cadres:unit_list": ALL_ROLES - {Role.AUDITOR},
+    "cadres:unit_detail": ALL_ROLES - {Role.AUDITOR},
+    "cadres:cadre_list": OFFICERS | {Role.SYSTEM_ADMIN},
+    "cadres:cadre_detail": OFFICERS | {Role.SYSTEM_ADMIN},
+    "cadres:roster_import": OFFICERS | {Role.SYSTEM_ADMIN},
+    "indicators:index": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
+    "supervision:index": {Role.SUPERVISION_OFFICER},
+}
+STAFF = {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN, Role.AUDITOR}
+
+
+def named_patterns(resolver: URLResolver = None, namespace: str = "") -> list[tuple[str, URLPattern]]:
+    """All named URL patterns of the project, outside Django admin, from the resolver itself."""
+    resolver = resolver or get_resolver()
+    found = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found.extend(named_patterns(pattern, inner))
+        elif pattern.name:
+            found.append((f"{namespace}{pattern.name}", pattern))
+    return found
+
+
+def url_for(name: str, registry) -> str:
+    objects = {
+        "assessment:scheme_detail": registry["scheme"],
+        "cadres:unit_detail": registry["town_a"],
+        "cadres:cadre_detail": registry["cadre_a"],
+    }
+    return reverse(name, args=[objects[name].pk]) if name in objects else reverse(name)
+
+
+def expected_status(name: str, role) -> int:
+    """The answer for a logged-in user with this role (None: logged in, but no role)."""
+    if name == "login":
+        return 302  # an authenticated user is sent on to the dashboard
+    if name == "set_language":
+        return 302  # a GET just returns to the page
+    if name in ("logout", "cadres:roster_import_confirm"):
+        return 405  # POST only
+    return 200 if role in ALLOWED[name] else 403
+
+
+def test_it_knows_the_expected_answer_for_every_url():
+    names = {name for name, _pattern in named_patterns()}
+    unknown = names - set(ALLOWED) - {"login", "logout", "set_language", "cadres:roster_import_confirm"}
+    assert not unknown, f"add these URLs to the access matrix: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("role", [*Role, None], ids=lambda role: role.value if role else "no-role")
+def test_it_answers_every_url_as_the_role_allows(client, personas, registry, role):
+    client.force_login(personas[role])
+    wrong = []
+    for name, _pattern in named_patterns():
+        response = client.get(url_for(name, registry))
+        if response.status_code != expected_status(name, role):
+            wrong.append((name, response.status_code, expected_status(name, role)))
+    assert not wrong, wrong
+
+
+def test_it_sends_anonymous_visitors_to_the_login_page(client, registry):
+    for name, _pattern in named_patterns():
+        url = url_for(name, registry)
+        response = client.get(url)
+        if name in ("login",):
+            assert response.status_code == 200
+        elif name == "set_language":
+            assert response.status_code == 302
+        else:
+            assert response.status_code in (302, 405), name
+            if response.status_code == 302:
+                assert response.url.startswith(reverse("login")), name
+
+
+@pytest.mark.parametrize("role", [*Role, None], ids=lambda role: role.value if role else "no-role")
+def test_it_opens_django_admin_only_to_staff_roles(client, personas, role):
+    client.force_login(personas[role])
+    response = client.get(reverse("admin:index"))
+    if role in STAFF:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_a_unit_viewer_cannot_open_another_units_page(client, personas, registry):
+    client.force_login(personas[Role.UNIT_VIEWER])
+    assert client.get(reverse("cadres:unit_detail", args=[registry["town_a"].pk])).status_code == 200
+    assert client.get(reverse("cadres:unit_detail", args=[registry["town_b"].pk])).status_code == 404
+    listed = client.get(reverse("cadres:unit_list")).content.decode()
+    assert "甲镇" in listed and "乙镇" not in listed
+
+
+def test_it_masks_id_numbers_except_for_supervision_officers(client, personas, registry):
+    url = reverse("cadres:cadre_detail", args=[registry["cadre_a"].pk])
+    client.force_login(personas[Role.ASSESSMENT_OFFICER])
+    page = client.get(url).content.decode()
+    assert "11010519491231002X" not in page and "1101************2X" in page
+    assert "13800001111" not in page and "138****1111" in page
+    client.force_login(personas[Role.SUPERVISION_OFFICER])
+    page = client.get(url).content.decode()
+    assert "11010519491231002X" in page and "13800001111" in page
+
+
+def test_the_sidebar_shows_only_the_areas_a_role_may_open(client, personas):
+    client.force_login(personas[Role.DATA_PROVIDER])
+    page = client.get(reverse("dashboard")).content.decode()
+    assert reverse("indicators:index") in page
+    assert reverse("cadres:cadre_list") not in page and reverse("supervision:index") not in page
