@@ -19,6 +19,10 @@ class DefaultLanguageMiddleware:
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # The thread goes back to the default so that work outside requests is not affected.
+            translation.deactivate()
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

@@ -1,17 +1,22 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessment.workbooks import ACCEPTED_EXTENSIONS
 
 
 class SpreadsheetUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("表格文件"),
-        help_text=_("支持 .xlsx、.xls、.ods，不超过 %(size)d MB") % {"size": settings.UPLOAD_MAX_BYTES // 1024 // 1024},
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}),
+        label=gettext_lazy("表格文件"), widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per form so that it is in the language of the request, not of the first import.
+        self.fields["file"].help_text = _("支持 .xlsx、.xls、.ods，不超过 %(size)d MB") % {
+            "size": settings.UPLOAD_MAX_BYTES // 1024 // 1024}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
