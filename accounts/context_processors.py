@@ -6,7 +6,13 @@ from accounts.access import can, roles_of
 from accounts.roles import Capability, Role
 
 NAVIGATION = (
-    (_("考核"), (("assessment:scheme_list", _("考核方案"), Capability.VIEW_SCHEMES),)),
+    (
+        _("考核"),
+        (
+            ("assessment:period_list", _("考核结果"), Capability.VIEW_RESULTS),
+            ("assessment:scheme_list", _("考核方案"), Capability.VIEW_SCHEMES),
+        ),
+    ),
     (_("指标与数据"), (("indicators:index", _("指标与填报"), Capability.VIEW_DATA_AREA),)),
     (
         _("干部"),

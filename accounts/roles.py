@@ -29,6 +29,8 @@ class Capability(models.TextChoices):
     VIEW_FULL_ID_NUMBER = "registry.view_full_id_number", _("查看完整身份证号和电话")
     IMPORT_CADRES = "registry.import_cadres", _("导入干部名册")
     VIEW_SCHEMES = "assessment.view_schemes", _("查看考核方案")
+    VIEW_RESULTS = "assessment.view_results", _("查看各单位考核结果")
+    VIEW_OWN_UNIT_RESULTS = "assessment.view_own_unit_results", _("查看本单位已发布的考核结果")
     VIEW_DATA_AREA = "indicators.view_area", _("查看指标与数据")
     VIEW_SUPERVISION = "supervision.view_area", _("查看监督")
     VIEW_AUDIT_LOG = "audit.view_log", _("查看审计日志")
@@ -37,16 +39,17 @@ class Capability(models.TextChoices):
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ASSESSMENT_OFFICER: frozenset({
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
-        Capability.IMPORT_CADRES, Capability.VIEW_SCHEMES, Capability.VIEW_DATA_AREA,
+        Capability.IMPORT_CADRES, Capability.VIEW_SCHEMES, Capability.VIEW_DATA_AREA, Capability.VIEW_RESULTS,
     }),
     Role.SUPERVISION_OFFICER: frozenset({
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
         Capability.VIEW_FULL_ID_NUMBER, Capability.IMPORT_CADRES, Capability.VIEW_SUPERVISION,
+        Capability.VIEW_RESULTS,
     }),
     # A department sees the unit list (it fills in one row per unit) and its own data, nothing personal.
     Role.DATA_PROVIDER: frozenset({Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_DATA_AREA}),
     # A unit viewer's unit list is restricted to its own unit by accounts.access.units_visible_to.
-    Role.UNIT_VIEWER: frozenset({Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS}),
+    Role.UNIT_VIEWER: frozenset({Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_OWN_UNIT_RESULTS}),
     Role.AUDITOR: frozenset({Capability.VIEW_DASHBOARD, Capability.VIEW_AUDIT_LOG}),
     Role.SYSTEM_ADMIN: frozenset({
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
@@ -72,6 +75,12 @@ MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "assessment.scheme": _ALL,
         "assessment.track": _ALL,
         "assessment.trackmembership": _ALL,
+        "assessment.component": _ALL,
+        "assessment.vetoitem": _ALL,
+        "indicators.dimension": _ALL,
+        "indicators.indicator": _ALL,
+        "indicators.weight": _ALL,
+        "indicators.weightoverride": _ALL,
     },
     Role.ASSESSMENT_OFFICER: {
         "cadres.unit": ("change", "view"),
@@ -80,6 +89,19 @@ MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "assessment.scheme": _ALL,
         "assessment.track": _ALL,
         "assessment.trackmembership": _ALL,
+        "assessment.component": _ALL,
+        "assessment.period": _ALL,
+        "assessment.componentscore": _ALL,
+        "assessment.adjustment": _ALL,
+        "assessment.verdict": _ALL,
+        "assessment.vetoitem": _ALL,
+        "assessment.cadregrade": _ALL,
+        "indicators.dimension": _ALL,
+        "indicators.indicator": _ALL,
+        "indicators.weight": _ALL,
+        "indicators.weightoverride": _ALL,
+        "indicators.responsibility": _ALL,
+        "indicators.statistic": _ALL,
     },
     # The audit log is append-only: even its readers get no change or delete permission.
     Role.AUDITOR: {"accounts.auditevent": _READ},

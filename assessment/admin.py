@@ -1,6 +1,26 @@
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from assessment.models import Scheme, Track, TrackMembership
+from assessment.models import (
+    Adjustment,
+    CadreGrade,
+    Component,
+    ComponentScore,
+    Period,
+    Scheme,
+    Track,
+    TrackMembership,
+    Verdict,
+    VetoItem,
+)
+from assessment.recompute import request_recompute
+
+
+class ComponentInline(admin.TabularInline):
+    model = Component
+    extra = 0
+    fields = ("name", "weight", "is_performance", "sort_order")
 
 
 class TrackInline(admin.TabularInline):
@@ -14,7 +34,18 @@ class SchemeAdmin(admin.ModelAdmin):
     list_display = ("name", "year", "status")
     list_filter = ("status", "year")
     search_fields = ("name",)
-    inlines = [TrackInline]
+    inlines = [ComponentInline, TrackInline]
+    fieldsets = (
+        (None, {"fields": ("name", "year", "status", "description")}),
+        (_("加扣分与等次"), {"fields": (("bonus_cap", "penalty_cap"), ("first_share", "third_share"),
+                                    ("first_tier_name", "second_tier_name", "third_tier_name"))}),
+    )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Weights, caps or shares may have changed: every period of the scheme is out of date.
+        for period in form.instance.periods.all():
+            request_recompute(period)
 
 
 @admin.register(Track)
@@ -22,6 +53,7 @@ class TrackAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "scheme", "sort_order")
     list_filter = ("scheme",)
     search_fields = ("code", "name")
+    autocomplete_fields = ("scheme",)
     list_select_related = ("scheme",)
 
 
@@ -30,5 +62,88 @@ class TrackMembershipAdmin(admin.ModelAdmin):
     list_display = ("unit", "track", "scheme")
     list_filter = ("scheme", "track")
     search_fields = ("unit__code", "unit__name", "track__name")
-    autocomplete_fields = ("unit",)
+    autocomplete_fields = ("unit", "track", "scheme")
     list_select_related = ("unit", "track", "scheme")
+
+
+@admin.register(Period)
+class PeriodAdmin(admin.ModelAdmin):
+    list_display = ("code", "scheme", "period_type", "state", "start_date", "end_date", "computed_at")
+    list_filter = ("state", "period_type", "scheme")
+    search_fields = ("code", "scheme__name")
+    autocomplete_fields = ("scheme",)
+    list_select_related = ("scheme",)
+    readonly_fields = ("inputs_version", "results_version", "computed_at")
+
+
+class PeriodInputAdmin(admin.ModelAdmin):
+    """Inputs of a period: saving or deleting one queues the period's recompute."""
+
+    autocomplete_fields = ("period", "unit")
+    list_select_related = ("period", "unit")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        request_recompute(obj.period_id)
+
+    def delete_model(self, request, obj):
+        period_id = obj.period_id
+        super().delete_model(request, obj)
+        request_recompute(period_id)
+
+    def delete_queryset(self, request, queryset):
+        period_ids = set(queryset.values_list("period_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for period_id in period_ids:
+            request_recompute(period_id)
+
+
+@admin.register(ComponentScore)
+class ComponentScoreAdmin(PeriodInputAdmin):
+    list_display = ("period", "unit", "component", "score")
+    list_filter = ("period", "component")
+    search_fields = ("unit__code", "unit__name")
+
+
+class ApprovalAdmin(PeriodInputAdmin):
+    readonly_fields = ("approved_by", "approved_at")
+    actions = ["approve"]
+
+    @admin.action(description=_("审批通过所选记录"))
+    def approve(self, request, queryset):
+        period_ids = set(queryset.values_list("period_id", flat=True))
+        queryset.filter(approved_at__isnull=True).update(approved_by=request.user, approved_at=timezone.now())
+        for period_id in period_ids:
+            request_recompute(period_id)
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(ApprovalAdmin):
+    list_display = ("period", "unit", "points", "category", "approved_at")
+    list_filter = ("period", "category")
+    search_fields = ("unit__code", "unit__name", "reason")
+
+
+@admin.register(Verdict)
+class VerdictAdmin(ApprovalAdmin):
+    list_display = ("period", "unit", "kind", "veto_item", "approved_at")
+    list_filter = ("period", "kind")
+    search_fields = ("unit__code", "unit__name", "reason")
+    autocomplete_fields = ("period", "unit", "veto_item")
+
+
+@admin.register(VetoItem)
+class VetoItemAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "legal_basis")
+
+
+@admin.register(CadreGrade)
+class CadreGradeAdmin(admin.ModelAdmin):
+    list_display = ("cadre", "unit", "year", "grade", "entered_by")
+    list_filter = ("year", "grade")
+    search_fields = ("cadre__name", "unit__name")
+    autocomplete_fields = ("cadre", "unit")
+    list_select_related = ("cadre", "unit", "entered_by")
+    readonly_fields = ("entered_by",)

@@ -6,4 +6,8 @@ app_name = "assessment"
 urlpatterns = [
     path("schemes/", views.scheme_list, name="scheme_list"),
     path("schemes/<int:pk>/", views.scheme_detail, name="scheme_detail"),
+    path("periods/", views.period_list, name="period_list"),
+    path("periods/<int:pk>/", views.period_detail, name="period_detail"),
+    path("periods/<int:pk>/status/", views.period_status, name="period_status"),
+    path("periods/<int:pk>/units/<int:unit_pk>/", views.unit_result, name="unit_result"),
 ]

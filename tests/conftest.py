@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from accounts.roles import Role
 from accounts.services import sync_role_groups, user_assign_roles
 from assessment.celery import app as celery_app
-from assessment.models import Scheme, Track, TrackMembership
+from assessment.models import Period, PeriodState, Scheme, Track, TrackMembership
 from cadres.models import Appointment, AppointmentRole, Cadre, Unit, UnitKind
 
 PASSWORD = "Test@Passw0rd!"
@@ -51,8 +51,10 @@ def registry(db):
                                start_date=date(2020, 1, 1))
     Appointment.objects.create(cadre=cadre_b, unit=town_b, title="副镇长", role=AppointmentRole.DEPUTY,
                                start_date=date(2021, 3, 1))
+    period = Period.objects.create(scheme=scheme, code="2024", start_date=date(2024, 1, 1),
+                                   end_date=date(2024, 12, 31), state=PeriodState.PUBLISHED)
     return {"town_a": town_a, "town_b": town_b, "bureau": statistics_bureau, "scheme": scheme,
-            "track": track, "cadre_a": cadre_a, "cadre_b": cadre_b}
+            "track": track, "cadre_a": cadre_a, "cadre_b": cadre_b, "period": period}
 
 
 @pytest.fixture

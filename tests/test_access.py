@@ -16,6 +16,11 @@ ALLOWED = {
     "dashboard": ALL_ROLES,
     "assessment:scheme_list": {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN},
     "assessment:scheme_detail": {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN},
+    "assessment:period_list": OFFICERS,
+    "assessment:period_detail": OFFICERS,
+    "assessment:period_status": OFFICERS,
+    # A unit viewer sees its own unit's result once the period is published (the fixture's is).
+    "assessment:unit_result": OFFICERS | {Role.UNIT_VIEWER},
     "cadres:unit_list": ALL_ROLES - {Role.AUDITOR},
     "cadres:unit_detail": ALL_ROLES - {Role.AUDITOR},
     "cadres:cadre_list": OFFICERS | {Role.SYSTEM_ADMIN},
@@ -43,7 +48,11 @@ def named_patterns(resolver: URLResolver = None, namespace: str = "") -> list[tu
 
 
 def url_for(name: str, registry) -> str:
+    if name == "assessment:unit_result":
+        return reverse(name, args=[registry["period"].pk, registry["town_a"].pk])
     objects = {
+        "assessment:period_detail": registry["period"],
+        "assessment:period_status": registry["period"],
         "assessment:scheme_detail": registry["scheme"],
         "cadres:unit_detail": registry["town_a"],
         "cadres:cadre_detail": registry["cadre_a"],
@@ -109,6 +118,20 @@ def test_a_unit_viewer_cannot_open_another_units_page(client, personas, registry
     assert client.get(reverse("cadres:unit_detail", args=[registry["town_b"].pk])).status_code == 404
     listed = client.get(reverse("cadres:unit_list")).content.decode()
     assert "甲镇" in listed and "乙镇" not in listed
+
+
+def test_a_unit_viewer_sees_only_its_own_published_result(client, personas, registry):
+    from assessment.models import PeriodState
+
+    client.force_login(personas[Role.UNIT_VIEWER])
+    period = registry["period"]
+    own = reverse("assessment:unit_result", args=[period.pk, registry["town_a"].pk])
+    other = reverse("assessment:unit_result", args=[period.pk, registry["town_b"].pk])
+    assert client.get(own).status_code == 200
+    assert client.get(other).status_code == 404
+    period.state = PeriodState.LOCKED
+    period.save()
+    assert client.get(own).status_code == 404  # not published yet
 
 
 def test_it_masks_id_numbers_except_for_supervision_officers(client, personas, registry):

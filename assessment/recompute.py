@@ -1,0 +1,208 @@
+"""Recomputing a period: load its inputs as frames, run the engine, store the results at once.
+
+Every change to an input calls ``request_recompute``: it raises the period's inputs version and,
+unless a run is already queued, enqueues one after the transaction commits. Changes that arrive
+while a run is queued ride along with it (coalescing). The run takes the version current when it
+starts; if more changes came in meanwhile they queued another run. Storing replaces the period's
+previous results in one transaction, so readers see either the old results or the new ones.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from assessment import bulk
+from assessment.models import (
+    Adjustment,
+    Component,
+    ComponentScore,
+    DimensionResult,
+    IndicatorScore,
+    Period,
+    TrackMembership,
+    UnitResult,
+    Verdict,
+)
+from assessment.scoring import PeriodInputs, PeriodResults, ScoringRules, compute_period
+from cadres.models import BASE_ATTRIBUTES
+from indicators.models import Indicator, Statistic, Weight, WeightOverride
+
+
+@dataclass
+class RecomputeTimings:
+    load: float
+    compute: float
+    store: float
+    units: int
+    indicator_scores: int
+
+    @property
+    def total(self) -> float:
+        return self.load + self.compute + self.store
+
+
+# --- Enqueueing -------------------------------------------------------------------------------
+
+
+def request_recompute(period: Period | int) -> None:
+    """Mark the period's inputs as changed and make sure one recompute will run after commit."""
+    period_id = period.pk if isinstance(period, Period) else period
+    Period.objects.filter(pk=period_id).update(inputs_version=F("inputs_version") + 1)
+    # Only the caller that flips the flag enqueues; everyone else's change rides along.
+    flipped = Period.objects.filter(pk=period_id, recompute_queued=False).update(recompute_queued=True)
+    if flipped:
+        from assessment.tasks import recompute
+
+        transaction.on_commit(lambda: recompute.delay(period_id))
+
+
+# --- Loading ----------------------------------------------------------------------------------
+
+
+def _frame(queryset, columns: dict[str, str]) -> pd.DataFrame:
+    """A frame from ``queryset.values_list`` with ORM paths renamed to the engine's column names."""
+    rows = list(queryset.values_list(*columns.keys()))
+    return pd.DataFrame(rows, columns=list(columns.values()))
+
+
+def _as_float(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame
+
+
+def previous_period(period: Period) -> Period | None:
+    """The same period type one year earlier (2024H1 → 2023H1), preferring the same scheme name."""
+    match = re.match(r"^(\d{4})(.*)$", period.code)
+    if not match:
+        return None
+    code = f"{int(match[1]) - 1}{match[2]}"
+    candidates = Period.objects.filter(code=code, period_type=period.period_type).select_related("scheme")
+    candidates = sorted(candidates, key=lambda other: (other.scheme_id != period.scheme_id,
+                                                       other.scheme.name != period.scheme.name, -other.pk))
+    return candidates[0] if candidates else None
+
+
+def _previous_ranks(period: Period, tracks_by_code: dict[str, int]) -> pd.DataFrame:
+    previous = previous_period(period)
+    columns = ["unit_id", "track_id", "rank"]
+    if previous is None:
+        return pd.DataFrame(columns=columns)
+    rows = UnitResult.objects.filter(period=previous, rank__isnull=False).values_list(
+        "unit_id", "track__code", "rank")
+    # A track is "the same" across years when it keeps its code (schemes are usually renewed yearly).
+    mapped = [(unit_id, tracks_by_code[code], rank) for unit_id, code, rank in rows if code in tracks_by_code]
+    return pd.DataFrame(mapped, columns=columns)
+
+
+def load_period_inputs(period: Period) -> PeriodInputs:
+    scheme = period.scheme
+    memberships = TrackMembership.objects.filter(scheme=scheme)
+    units = _frame(memberships, {"unit_id": "unit_id", "track_id": "track_id",
+                                 **{f"unit__{name}": name for name in BASE_ATTRIBUTES}})
+    _as_float(units, *BASE_ATTRIBUTES)
+    indicators = _frame(Indicator.objects.filter(scheme=scheme), {
+        "id": "indicator_id", "dimension_id": "dimension_id", "direction": "direction", "method": "method",
+        "target": "target", "rank_step": "rank_step", "rank_floor": "rank_floor",
+        "per_capita_base": "per_capita_base"})
+    _as_float(indicators, "target", "rank_step", "rank_floor")
+    indicators["per_capita_base"] = indicators["per_capita_base"].replace("", None)
+    weights = _as_float(_frame(Weight.objects.filter(indicator__scheme=scheme), {
+        "track_id": "track_id", "indicator_id": "indicator_id", "weight": "weight"}), "weight")
+    overrides = _as_float(_frame(WeightOverride.objects.filter(indicator__scheme=scheme), {
+        "unit_id": "unit_id", "indicator_id": "indicator_id", "weight": "weight"}), "weight")
+    statistics = _as_float(_frame(Statistic.objects.filter(period=period), {
+        "unit_id": "unit_id", "indicator_id": "indicator_id", "value": "value",
+        "not_applicable": "not_applicable", "target": "target"}), "value", "target")
+    statistics["not_applicable"] = statistics["not_applicable"].astype(bool)
+    components = _as_float(_frame(Component.objects.filter(scheme=scheme), {
+        "id": "component_id", "weight": "weight", "is_performance": "is_performance"}), "weight")
+    component_scores = _as_float(_frame(ComponentScore.objects.filter(period=period), {
+        "unit_id": "unit_id", "component_id": "component_id", "score": "score"}), "score")
+    adjustments = _as_float(_frame(Adjustment.objects.filter(period=period, approved_at__isnull=False), {
+        "unit_id": "unit_id", "points": "points"}), "points")
+    verdicts = _frame(Verdict.objects.filter(period=period, approved_at__isnull=False), {
+        "unit_id": "unit_id", "kind": "kind"})
+    tracks_by_code = dict(scheme.tracks.values_list("code", "id"))
+    return PeriodInputs(
+        units=units, indicators=indicators, weights=weights, weight_overrides=overrides, statistics=statistics,
+        components=components, component_scores=component_scores, adjustments=adjustments, verdicts=verdicts,
+        previous_ranks=_previous_ranks(period, tracks_by_code),
+        rules=ScoringRules(bonus_cap=float(scheme.bonus_cap), penalty_cap=float(scheme.penalty_cap),
+                           first_share=float(scheme.first_share), third_share=float(scheme.third_share)),
+    )
+
+
+# --- Storing ----------------------------------------------------------------------------------
+
+
+def _optional_int(value):
+    return None if pd.isna(value) else int(value)
+
+
+def store_results(period: Period, results: PeriodResults, *, version: int) -> None:
+    """Replace the period's results with these, in one transaction."""
+    now = timezone.now()
+    components = results.component_scores
+    scores_by_unit: dict[int, dict[str, float | None]] = {}
+    for unit_id, component_id, score in components[["unit_id", "component_id", "score"]].itertuples(index=False):
+        scores_by_unit.setdefault(int(unit_id), {})[str(int(component_id))] = None if pd.isna(score) else float(score)
+
+    indicator_columns = ["period_id", "unit_id", "indicator_id", "track_id", "value", "scored_value",
+                         "target_used", "weight", "score", "status"]
+    scores = results.indicator_scores
+    indicator_rows = zip(
+        [period.pk] * len(scores), scores["unit_id"], scores["indicator_id"], scores["track_id"], scores["value"],
+        scores["scored_value"], scores["target_used"], scores["weight"], scores["score"], scores["status"],
+        strict=True,
+    )
+    unit_columns = ["period_id", "unit_id", "track_id", "performance", "component_scores", "bonus", "penalty",
+                    "total", "rank", "tier", "rank_change", "missing_count", "vetoed", "affirmed", "computed_at",
+                    "inputs_version"]
+    unit_rows = [
+        (period.pk, int(row.unit_id), int(row.track_id), row.performance, scores_by_unit.get(int(row.unit_id), {}),
+         float(row.bonus), float(row.penalty), row.total, _optional_int(row.rank), _optional_int(row.tier),
+         _optional_int(row.rank_change), int(row.missing_count), bool(row.vetoed), bool(row.affirmed), now, version)
+        for row in results.unit_results.itertuples(index=False)
+    ]
+    dimension_columns = ["period_id", "unit_id", "dimension_id", "score", "weight", "rate", "track_median", "kind"]
+    rates = results.dimension_rates
+    dimension_rows = zip(
+        [period.pk] * len(rates), rates["unit_id"], rates["dimension_id"], rates["score"], rates["weight"],
+        rates["rate"], rates["track_median"], rates["kind"], strict=True,
+    )
+    with transaction.atomic():
+        IndicatorScore.objects.filter(period=period).delete()  # one DELETE: nothing cascades from results
+        UnitResult.objects.filter(period=period).delete()  # one DELETE: nothing cascades from results
+        DimensionResult.objects.filter(period=period).delete()  # one DELETE: nothing cascades from results
+        bulk.insert_rows(IndicatorScore, indicator_columns, indicator_rows)
+        bulk.insert_rows(UnitResult, unit_columns, unit_rows)
+        bulk.insert_rows(DimensionResult, dimension_columns, dimension_rows)
+        Period.objects.filter(pk=period.pk).update(results_version=version, computed_at=now)
+
+
+# --- Running ----------------------------------------------------------------------------------
+
+
+def recompute_period(period_id: int) -> RecomputeTimings:
+    """Compute and store the period's results from its current inputs. Safe to run twice."""
+    # Clearing the flag first means a change made during this run queues a fresh run.
+    Period.objects.filter(pk=period_id).update(recompute_queued=False)
+    period = Period.objects.select_related("scheme").get(pk=period_id)
+    version = period.inputs_version
+    started = time.perf_counter()
+    inputs = load_period_inputs(period)
+    loaded = time.perf_counter()
+    results = compute_period(inputs)
+    computed = time.perf_counter()
+    store_results(period, results, version=version)
+    stored = time.perf_counter()
+    return RecomputeTimings(load=loaded - started, compute=computed - loaded, store=stored - computed,
+                            units=len(results.unit_results), indicator_scores=len(results.indicator_scores))
