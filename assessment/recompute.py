@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -102,6 +102,22 @@ def _previous_ranks(period: Period, tracks_by_code: dict[str, int]) -> pd.DataFr
     return pd.DataFrame(mapped, columns=columns)
 
 
+def _statistics_frame(period: Period) -> pd.DataFrame:
+    """The period's statistics, read with one raw query: a period can hold 100,000+ values, and
+    building a model or a Decimal per value would cost more than the whole computation."""
+    table = Statistic._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT unit_id, indicator_id, CAST(value AS DOUBLE PRECISION), not_applicable, "  # noqa: S608
+            f"CAST(target AS DOUBLE PRECISION) FROM {connection.ops.quote_name(table)} WHERE period_id = %s",
+            [period.pk],
+        )
+        rows = cursor.fetchall()
+    frame = pd.DataFrame(rows, columns=["unit_id", "indicator_id", "value", "not_applicable", "target"])
+    frame["not_applicable"] = frame["not_applicable"].astype(bool)
+    return _as_float(frame, "value", "target")
+
+
 def load_period_inputs(period: Period) -> PeriodInputs:
     scheme = period.scheme
     memberships = TrackMembership.objects.filter(scheme=scheme)
@@ -118,10 +134,7 @@ def load_period_inputs(period: Period) -> PeriodInputs:
         "track_id": "track_id", "indicator_id": "indicator_id", "weight": "weight"}), "weight")
     overrides = _as_float(_frame(WeightOverride.objects.filter(indicator__scheme=scheme), {
         "unit_id": "unit_id", "indicator_id": "indicator_id", "weight": "weight"}), "weight")
-    statistics = _as_float(_frame(Statistic.objects.filter(period=period), {
-        "unit_id": "unit_id", "indicator_id": "indicator_id", "value": "value",
-        "not_applicable": "not_applicable", "target": "target"}), "value", "target")
-    statistics["not_applicable"] = statistics["not_applicable"].astype(bool)
+    statistics = _statistics_frame(period)
     components = _as_float(_frame(Component.objects.filter(scheme=scheme), {
         "id": "component_id", "weight": "weight", "is_performance": "is_performance"}), "weight")
     component_scores = _as_float(_frame(ComponentScore.objects.filter(period=period), {
@@ -157,12 +170,7 @@ def store_results(period: Period, results: PeriodResults, *, version: int) -> No
 
     indicator_columns = ["period_id", "unit_id", "indicator_id", "track_id", "value", "scored_value",
                          "target_used", "weight", "score", "status"]
-    scores = results.indicator_scores
-    indicator_rows = zip(
-        [period.pk] * len(scores), scores["unit_id"], scores["indicator_id"], scores["track_id"], scores["value"],
-        scores["scored_value"], scores["target_used"], scores["weight"], scores["score"], scores["status"],
-        strict=True,
-    )
+    scores = results.indicator_scores.assign(period_id=period.pk)
     unit_columns = ["period_id", "unit_id", "track_id", "performance", "component_scores", "bonus", "penalty",
                     "total", "rank", "tier", "rank_change", "missing_count", "vetoed", "affirmed", "computed_at",
                     "inputs_version"]
@@ -173,18 +181,14 @@ def store_results(period: Period, results: PeriodResults, *, version: int) -> No
         for row in results.unit_results.itertuples(index=False)
     ]
     dimension_columns = ["period_id", "unit_id", "dimension_id", "score", "weight", "rate", "track_median", "kind"]
-    rates = results.dimension_rates
-    dimension_rows = zip(
-        [period.pk] * len(rates), rates["unit_id"], rates["dimension_id"], rates["score"], rates["weight"],
-        rates["rate"], rates["track_median"], rates["kind"], strict=True,
-    )
+    rates = results.dimension_rates.assign(period_id=period.pk)
     with transaction.atomic():
         IndicatorScore.objects.filter(period=period).delete()  # one DELETE: nothing cascades from results
         UnitResult.objects.filter(period=period).delete()  # one DELETE: nothing cascades from results
         DimensionResult.objects.filter(period=period).delete()  # one DELETE: nothing cascades from results
-        bulk.insert_rows(IndicatorScore, indicator_columns, indicator_rows)
+        bulk.insert_frame(IndicatorScore, scores, indicator_columns)
         bulk.insert_rows(UnitResult, unit_columns, unit_rows)
-        bulk.insert_rows(DimensionResult, dimension_columns, dimension_rows)
+        bulk.insert_frame(DimensionResult, rates, dimension_columns)
         Period.objects.filter(pk=period.pk).update(results_version=version, computed_at=now)
 
 

@@ -55,7 +55,9 @@ class Indicator(models.Model):
                                related_name="indicators")
     code = models.CharField(_("指标代码"), max_length=32)
     name = models.CharField(_("指标名称"), max_length=200)
-    dimension = models.ForeignKey(Dimension, verbose_name=_("维度"), on_delete=models.PROTECT,
+    # RESTRICT, not PROTECT: a dimension in use cannot be deleted alone, but deleting a whole scheme
+    # takes its dimensions and indicators together.
+    dimension = models.ForeignKey(Dimension, verbose_name=_("维度"), on_delete=models.RESTRICT,
                                   related_name="indicators")
     measure = models.CharField(_("计量单位"), max_length=30, blank=True)
     direction = models.CharField(_("方向"), max_length=8, choices=Direction.choices, default=Direction.HIGHER)

@@ -16,12 +16,21 @@ class ScoreStatus(models.TextChoices):
 
 
 class IndicatorScore(models.Model):
+    """One unit's score on one indicator. A province period holds over 100,000 of these and they
+    are rewritten on every recompute, so the table carries no foreign-key constraints in the
+    database (each would be checked row by row at commit) and one plain index on (period, unit).
+    A unique index would make every insert check the rows just deleted in the same transaction,
+    which triples the time to store a period; one row per cell is instead guaranteed by the
+    recompute service, the table's only writer, which replaces a period's rows as a whole."""
+
     period = models.ForeignKey(Period, verbose_name=_("考核周期"), on_delete=models.CASCADE,
-                               related_name="indicator_scores")
-    unit = models.ForeignKey("cadres.Unit", verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+")
+                               related_name="indicator_scores", db_constraint=False, db_index=False)
+    unit = models.ForeignKey("cadres.Unit", verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+",
+                             db_constraint=False, db_index=False)
     indicator = models.ForeignKey("indicators.Indicator", verbose_name=_("指标"), on_delete=models.CASCADE,
-                                  related_name="scores")
-    track = models.ForeignKey("assessment.Track", verbose_name=_("赛道"), on_delete=models.CASCADE, related_name="+")
+                                  related_name="scores", db_constraint=False, db_index=False)
+    track = models.ForeignKey("assessment.Track", verbose_name=_("赛道"), on_delete=models.CASCADE, related_name="+",
+                              db_constraint=False, db_index=False)
     value = models.FloatField(_("原始值"), null=True)
     scored_value = models.FloatField(_("计分值"), null=True)
     target_used = models.FloatField(_("目标值"), null=True)
@@ -32,7 +41,7 @@ class IndicatorScore(models.Model):
     class Meta:
         verbose_name = _("指标得分")
         verbose_name_plural = _("指标得分")
-        constraints = [models.UniqueConstraint(fields=["period", "unit", "indicator"], name="one_score_per_cell")]
+        indexes = [models.Index(fields=["period", "unit"], name="indicator_scores_by_unit")]
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.indicator_id}: {self.score}"
