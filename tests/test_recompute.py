@@ -11,55 +11,18 @@ from django.urls import reverse
 from accounts.roles import Role
 from assessment.models import (
     Adjustment,
-    Component,
-    ComponentScore,
     DimensionResult,
     IndicatorScore,
     Period,
     PeriodState,
     Scheme,
     Track,
-    TrackMembership,
     UnitResult,
     Verdict,
     VetoItem,
 )
 from assessment.recompute import previous_period, recompute_period, request_recompute
-from cadres.models import Unit, UnitKind
-from indicators.models import Dimension, Indicator, Method, Statistic, Weight
-
-
-@pytest.fixture
-def district(db):
-    """Three towns in one track, two indicators (60/40), components 绩效考核 80 + 民主测评 20."""
-    towns = [Unit.objects.create(code=f"Z{i}", name=f"{name}镇", kind=UnitKind.TOWNSHIP, population=Decimal(p))
-             for i, (name, p) in enumerate([("东", "2"), ("西", "4"), ("南", "5")], start=1)]
-    provider = Unit.objects.create(code="TJ", name="统计局", kind=UnitKind.DEPARTMENT)
-    scheme = Scheme.objects.create(name="重算测试方案", year=2024)
-    performance = Component.objects.create(scheme=scheme, name="绩效考核", weight=80, is_performance=True)
-    survey = Component.objects.create(scheme=scheme, name="班子民主测评", weight=20, sort_order=1)
-    track = Track.objects.create(scheme=scheme, code="XZ", name="乡镇")
-    for town in towns:
-        TrackMembership.objects.create(scheme=scheme, track=track, unit=town)
-    economy = Dimension.objects.create(scheme=scheme, name="经济发展")
-    ecology = Dimension.objects.create(scheme=scheme, name="生态建设", sort_order=1)
-    growth = Indicator.objects.create(scheme=scheme, code="G1", name="增速", dimension=economy, provider=provider)
-    target = Indicator.objects.create(scheme=scheme, code="G2", name="完成率", dimension=ecology, provider=provider,
-                                      method=Method.TARGET, target=Decimal("100"))
-    Weight.objects.create(indicator=growth, track=track, weight=60)
-    Weight.objects.create(indicator=target, track=track, weight=40)
-    period = Period.objects.create(scheme=scheme, code="2024", start_date=date(2024, 1, 1),
-                                   end_date=date(2024, 12, 31))
-    values = {("Z1", "G1"): 10, ("Z2", "G1"): 20, ("Z3", "G1"): 30, ("Z1", "G2"): 100, ("Z2", "G2"): 50,
-              ("Z3", "G2"): 80}
-    units = {town.code: town for town in towns}
-    indicators = {"G1": growth, "G2": target}
-    for (unit_code, code), value in values.items():
-        Statistic.objects.create(period=period, unit=units[unit_code], indicator=indicators[code], value=value)
-    for town, score in zip(towns, (90, 80, 70), strict=True):
-        ComponentScore.objects.create(period=period, unit=town, component=survey, score=score)
-    return {"period": period, "towns": units, "track": track, "scheme": scheme, "survey": survey,
-            "performance": performance, "growth": growth}
+from indicators.models import Statistic
 
 
 def results(period) -> dict[str, UnitResult]:

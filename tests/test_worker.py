@@ -106,15 +106,10 @@ def stop(worker: subprocess.Popen) -> None:
         worker.wait(timeout=10)
 
 
-def test_tasks_run_in_a_real_worker_on_redis(services, real_celery, tmp_path):
-    units = [
-        Unit(code=f"W{number:02d}", name=f"测试单位{number}", kind=UnitKind.TOWNSHIP) for number in range(1, 6)
-    ]
-    Unit.objects.bulk_create(units)
-    expected_units = Unit.objects.count()
-    assert expected_units == 5
-
-    # A queue and a node name of its own, so that another worker on the same Redis cannot take the tasks.
+@pytest.fixture
+def worker(services, real_celery, tmp_path):
+    """A real worker process on a queue and node name of its own (so that another worker on the
+    same Redis cannot take the tasks); tasks sent without a queue go to it too."""
     suffix = uuid.uuid4().hex[:10]
     queue = f"test-worker-{suffix}"
     nodename = f"test-{suffix}@{socket.gethostname()}"
@@ -125,35 +120,74 @@ def test_tasks_run_in_a_real_worker_on_redis(services, real_celery, tmp_path):
                "-l", "info", "-n", nodename, "-Q", queue, "--without-gossip", "--without-mingle"]
     print("worker:", " ".join(command))
     print("worker database:", services["database_url"], "broker:", services["redis_url"])
-
+    previous_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
     with log_path.open("wb") as log:
-        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
     try:
         started = time.monotonic()
-        wait_until_ready(worker, nodename)
+        wait_until_ready(process, nodename)
         print(f"worker ready after {time.monotonic() - started:.1f}s")
-
-        result = ping.apply_async(args=["鸡鸣"], queue=queue)
-        assert result.get(timeout=RESULT_TIMEOUT) == "pong:鸡鸣"
-        assert result.successful()
-
-        counted = count_units.apply_async(queue=queue)
-        assert counted.get(timeout=RESULT_TIMEOUT) == {"units": expected_units}
-
-        # The worker really reads the database: a unit committed now is counted by the next task.
-        Unit.objects.create(code="W99", name="新增单位", kind=UnitKind.DEPARTMENT)
-        recount = count_units.apply_async(queue=queue)
-        assert recount.get(timeout=RESULT_TIMEOUT) == {"units": expected_units + 1}
-
-        log_text = log_path.read_text(encoding="utf-8", errors="replace")
-        assert "ready." in log_text
-        assert "assessment.tasks.ping" in log_text and "cadres.tasks.count_units" in log_text
+        yield {"queue": queue, "log": log_path}
     except BaseException:
-        stop(worker)
         print(f"----- worker log ({log_path}) -----")
         print(log_path.read_text(encoding="utf-8", errors="replace"))
         print("----- end of worker log -----")
         raise
     finally:
-        stop(worker)
+        celery_app.conf.task_default_queue = previous_queue
+        stop(process)
+
+
+def test_tasks_run_in_a_real_worker_on_redis(worker):
+    units = [
+        Unit(code=f"W{number:02d}", name=f"测试单位{number}", kind=UnitKind.TOWNSHIP) for number in range(1, 6)
+    ]
+    Unit.objects.bulk_create(units)
+    expected_units = Unit.objects.count()
+    assert expected_units == 5
+
+    result = ping.apply_async(args=["鸡鸣"], queue=worker["queue"])
+    assert result.get(timeout=RESULT_TIMEOUT) == "pong:鸡鸣"
+    assert result.successful()
+
+    counted = count_units.delay()
+    assert counted.get(timeout=RESULT_TIMEOUT) == {"units": expected_units}
+
+    # The worker really reads the database: a unit committed now is counted by the next task.
+    Unit.objects.create(code="W99", name="新增单位", kind=UnitKind.DEPARTMENT)
+    recount = count_units.delay()
+    assert recount.get(timeout=RESULT_TIMEOUT) == {"units": expected_units + 1}
+
+    log_text = worker["log"].read_text(encoding="utf-8", errors="replace")
+    assert "ready." in log_text
+    assert "assessment.tasks.ping" in log_text and "cadres.tasks.count_units" in log_text
+
+
+def wait_for_results(period, timeout: float = RESULT_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        period.refresh_from_db()
+        if period.computed_at and not period.recompute_pending:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"the worker did not recompute {period} within {timeout}s", pytrace=False)
+
+
+def test_a_changed_statistic_is_recomputed_by_the_worker(worker, district):
+    from assessment.models import UnitResult
+    from assessment.recompute import request_recompute
+    from indicators.models import Statistic
+
+    period = district["period"]
+    request_recompute(period)  # autocommit: the task is sent to the broker at once
+    wait_for_results(period)
+    assert UnitResult.objects.get(period=period, unit__code="Z1").rank == 2
+
+    Statistic.objects.filter(period=period, unit__code="Z1", indicator__code="G1").update(value=50)
+    request_recompute(period)
+    wait_for_results(period)
+    assert UnitResult.objects.get(period=period, unit__code="Z1").rank == 1
+    assert UnitResult.objects.filter(period=period).count() == 3
+    assert "assessment.tasks.recompute" in worker["log"].read_text(encoding="utf-8", errors="replace")
