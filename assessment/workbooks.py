@@ -108,6 +108,9 @@ class ColumnSpec:
 class SheetRow:
     number: int  # 1-based, as Excel shows it
     values: dict[str, object]
+    # Cells under headers that no ColumnSpec names, keyed by the header as written (for sheets whose
+    # columns are data, such as one column per indicator). Blank cells are None.
+    extra: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -119,9 +122,13 @@ class SheetTable:
     rows: list[SheetRow] = field(default_factory=list)
     layout_warnings: list[Problem] = field(default_factory=list)
 
+    def extra_column(self, header: str) -> tuple[str, str]:
+        letter = next((letter for text, letter in self.extra_headers if text == header), "")
+        return header, letter
+
     def problem(self, row: SheetRow | None, key: str, message: str, value: object = "",
                 severity: str = Severity.ERROR) -> Problem:
-        header, letter = self.columns.get(key, (key, ""))
+        header, letter = self.columns.get(key) or self.extra_column(key)
         return Problem(
             message=message, sheet=self.sheet, row=row.number if row else None, column=header,
             column_letter=letter, value=display_value(value), severity=severity,
@@ -272,6 +279,7 @@ def read_table(
     mapped: dict[str, tuple[str, str]] = {}
     positions: dict[str, int] = {}
     extra: list[tuple[str, str]] = []
+    extra_positions: dict[str, int] = {}
     problems: list[Problem] = []
     for col_index, cell in enumerate(grid[header_index]):
         if is_blank(cell):
@@ -280,7 +288,12 @@ def read_table(
         spec = next((spec for spec in columns if spec.matches(text)), None)
         letter = column_letter(col_index)
         if spec is None:
+            if text in extra_positions:
+                problems.append(Problem(_("表头重复"), sheet=sheet_name, row=header_index + 1, column=text,
+                                        column_letter=letter))
+                continue
             extra.append((text, letter))
+            extra_positions[text] = col_index
         elif spec.key in positions:
             problems.append(Problem(_("表头重复"), sheet=sheet_name, row=header_index + 1, column=text,
                                     column_letter=letter))
@@ -304,12 +317,16 @@ def read_table(
     if len(data_rows) > settings.UPLOAD_MAX_ROWS:
         raise WorkbookRejected([Problem(_("数据超过%(max)d行的上限") % {"max": settings.UPLOAD_MAX_ROWS},
                                         sheet=sheet_name)])
+    def cells(row, wanted: dict[str, int]) -> dict[str, object]:
+        found = {key: (row[position] if position < len(row) else None) for key, position in wanted.items()}
+        return {key: (None if is_blank(value) else value) for key, value in found.items()}
+
     for offset, row in enumerate(data_rows):
-        values = {key: (row[position] if position < len(row) else None) for key, position in positions.items()}
-        values = {key: (None if is_blank(value) else value) for key, value in values.items()}
-        if all(value is None for value in values.values()):
+        values = cells(row, positions)
+        extra_values = cells(row, extra_positions) if allow_extra_columns else {}
+        if all(value is None for value in values.values()) and all(v is None for v in extra_values.values()):
             continue  # blank rows are skipped
-        table.rows.append(SheetRow(number=header_index + offset + 2, values=values))
+        table.rows.append(SheetRow(number=header_index + offset + 2, values=values, extra=extra_values))
     return table
 
 
