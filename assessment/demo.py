@@ -1,8 +1,10 @@
-"""The demo district (云溪区): invented units, tracks, cadres and one user per role.
+"""The demo district (云溪区): invented units, cadres, a seven-dimension scheme with two years of
+statistics and component scores, a few adjustments and one veto, and one user per role.
 
 Everything is loaded from the spreadsheets in ``fixtures/`` through the import paths that users
-use (the unit resource of Django admin, the roster import), so the demo exercises them. Running
-it again changes nothing. Later parts of the product add their own steps to ``DEMO_STEPS``.
+use (the unit resource of Django admin, the roster import, the scheme workbook, the departments'
+statistics sheets, the component sheet), so the demo exercises them. Running it again changes
+nothing.
 """
 
 from __future__ import annotations
@@ -17,17 +19,23 @@ from django.db import transaction
 
 from accounts.roles import Role
 from accounts.services import sync_role_groups, user_assign_roles
-from assessment.models import Scheme, SchemeStatus, Track, TrackMembership
+from assessment.component_import import import_component_scores
+from assessment.models import Adjustment, Period, SchemeStatus, Verdict, VerdictKind, VetoItem
+from assessment.recompute import recompute_period
+from assessment.scheme_workbook import apply_scheme, read_scheme_workbook
 from assessment.workbooks import ColumnSpec, cell_text, open_workbook, read_table
 from cadres.models import Unit
 from cadres.resources import UnitResource
 from cadres.roster import import_roster
+from indicators.statistics_import import import_statistics
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 UNITS_FILE = FIXTURES / "demo_units.xlsx"
 CADRES_FILE = FIXTURES / "demo_cadres.xlsx"
+SCHEME_FILE = FIXTURES / "demo_scheme.xlsx"
+STATISTICS_DIR = FIXTURES / "demo_statistics"
 DEMO_SCHEME_NAME = "云溪区领导班子和领导干部综合考核"
-DEMO_SCHEME_YEAR = 2024
+DEMO_YEARS = (2023, 2024)
 
 UNIT_COLUMNS = (
     ColumnSpec("code", "代码"),
@@ -40,9 +48,6 @@ UNIT_COLUMNS = (
     ColumnSpec("fiscal_revenue", "财政收入", required=False),
     ColumnSpec("track", "赛道"),
 )
-TRACK_COLUMNS = (ColumnSpec("code", "代码"), ColumnSpec("name", "名称"))
-
-
 @dataclass(frozen=True)
 class DemoUser:
     username: str
@@ -66,41 +71,73 @@ class DemoLoadError(RuntimeError):
     pass
 
 
-def load_units() -> dict[str, str]:
-    """Units through the admin's unit resource; returns each unit's track code."""
+def load_units() -> None:
+    """The registry's units through the admin's unit resource (tracks come with the scheme)."""
     workbook = open_workbook(UNITS_FILE.read_bytes(), UNITS_FILE.name)
     table = read_table(workbook, UNIT_COLUMNS, sheet_names=("单位",))
     headers = [spec.header for spec in UNIT_COLUMNS if spec.key != "track"]
     dataset = tablib.Dataset(headers=headers)
-    tracks_of = {}
     for row in table.rows:
         dataset.append([cell_text(row.values.get(spec.key)) for spec in UNIT_COLUMNS if spec.key != "track"])
-        tracks_of[cell_text(row.values["code"])] = cell_text(row.values["track"])
     result = UnitResource().import_data(dataset, dry_run=False, raise_errors=False)
     if result.has_errors() or result.has_validation_errors():
         raise DemoLoadError(f"demo units could not be imported: {result.invalid_rows or result.row_errors()}")
-    return tracks_of
 
 
-def load_scheme(tracks_of: dict[str, str]) -> Scheme:
-    workbook = open_workbook(UNITS_FILE.read_bytes(), UNITS_FILE.name)
-    track_table = read_table(workbook, TRACK_COLUMNS, sheet_names=("赛道",))
-    scheme, _created = Scheme.objects.update_or_create(
-        name=DEMO_SCHEME_NAME, year=DEMO_SCHEME_YEAR,
-        defaults={"status": SchemeStatus.ACTIVE, "description": "演示方案：乡镇街道分2个赛道，区直部门分4个赛道。"},
+def load_schemes() -> dict[int, Period]:
+    """The scheme workbook, once per year, each with its annual period (the scheme is renewed yearly)."""
+    draft, problems = read_scheme_workbook(SCHEME_FILE.read_bytes(), SCHEME_FILE.name)
+    if draft is None or any(problem.is_error for problem in problems):
+        raise DemoLoadError("demo scheme has errors:\n" + "\n".join(map(str, problems)))
+    periods = {}
+    for year in DEMO_YEARS:
+        result = apply_scheme(draft, name=DEMO_SCHEME_NAME, year=year, period_codes=[str(year)])
+        result.scheme.status = SchemeStatus.ACTIVE if year == DEMO_YEARS[-1] else SchemeStatus.ARCHIVED
+        result.scheme.save(update_fields=["status"])
+        periods[year] = Period.objects.get(scheme=result.scheme, code=str(year))
+    return periods
+
+
+def load_statistics(periods: dict[int, Period]) -> None:
+    """Each department's sheet for each year, and the other components' scores."""
+    departments = {unit.code: unit for unit in Unit.objects.all()}
+    for year, period in periods.items():
+        for path in sorted((STATISTICS_DIR / str(year)).glob("*.xlsx")):
+            result = import_statistics(path.read_bytes(), path.name, period=period, department=departments[path.stem])
+            if result.errors:
+                raise DemoLoadError(f"{path}: " + "; ".join(map(str, result.errors)))
+        components = FIXTURES / f"demo_components_{year}.xlsx"
+        result = import_component_scores(components.read_bytes(), components.name, period=period)
+        if result.errors:
+            raise DemoLoadError(f"{components}: " + "; ".join(map(str, result.errors)))
+
+
+# Adjustments and the veto of the demo's latest year, as the assessment office approved them.
+DEMO_ADJUSTMENTS = (
+    ("T03", "2", "考核加分", "获省级表彰：乡村振兴工作成效明显"),
+    ("J02", "-3", "考核扣分", "被区委督查室通报：重点项目推进滞后"),
+    ("D07", "1.5", "考核加分", "耕地保护工作获省政府督查激励"),
+)
+DEMO_VETO = ("T05", "安全生产", "《中华人民共和国安全生产法》及本地区安全生产责任制规定",
+             "辖区发生较大生产安全责任事故，按安全生产“一票否决”规定处理")
+
+
+def load_adjustments(period: Period, approver) -> None:
+    from django.utils import timezone
+
+    now = timezone.now()
+    units = Unit.objects.in_bulk([code for code, *_rest in DEMO_ADJUSTMENTS] + [DEMO_VETO[0]], field_name="code")
+    for code, points, category, reason in DEMO_ADJUSTMENTS:
+        Adjustment.objects.get_or_create(
+            period=period, unit=units[code], category=category, reason=reason,
+            defaults={"points": points, "approved_by": approver, "approved_at": now},
+        )
+    code, item_name, legal_basis, reason = DEMO_VETO
+    item, _created = VetoItem.objects.get_or_create(name=item_name, defaults={"legal_basis": legal_basis})
+    Verdict.objects.get_or_create(
+        period=period, unit=units[code], kind=VerdictKind.VETO, veto_item=item,
+        defaults={"reason": reason, "approved_by": approver, "approved_at": now},
     )
-    tracks = {}
-    for order, row in enumerate(track_table.rows, start=1):
-        code = cell_text(row.values["code"])
-        tracks[code], _created = Track.objects.update_or_create(
-            scheme=scheme, code=code, defaults={"name": cell_text(row.values["name"]), "sort_order": order}
-        )
-    units = Unit.objects.in_bulk(list(tracks_of), field_name="code")
-    for unit_code, track_code in tracks_of.items():
-        TrackMembership.objects.update_or_create(
-            scheme=scheme, unit=units[unit_code], defaults={"track": tracks[track_code]}
-        )
-    return scheme
 
 
 def load_cadres() -> None:
@@ -126,7 +163,14 @@ def load_users() -> list[DemoUser]:
 
 @transaction.atomic
 def load_demo() -> list[DemoUser]:
-    tracks_of = load_units()
-    load_scheme(tracks_of)
+    load_units()
     load_cadres()
-    return load_users()
+    users = load_users()
+    periods = load_schemes()
+    load_statistics(periods)
+    officer = get_user_model().objects.get(username="kaohe")
+    load_adjustments(periods[DEMO_YEARS[-1]], officer)
+    # Oldest first, so that each year's progress compares with the year before.
+    for year in DEMO_YEARS:
+        recompute_period(periods[year].pk)
+    return users

@@ -534,7 +534,11 @@ def _dimension_rates(cells: pd.DataFrame) -> pd.DataFrame:
     best_first = ordering.sort_values(["unit_id", "key", "dimension_id"], ascending=[True, False, True])
     position = best_first.groupby("unit_id").cumcount().reindex(rates.index)
     from_the_bottom = dimensions - 1 - position
-    rates["kind"] = np.select([position < places, from_the_bottom < places], [STRENGTH, WEAKNESS], default="")
+    # A strength is above the track's median and a weakness below it: a unit that trails the median on
+    # every dimension has no strengths to be told about, however its dimensions rank among themselves.
+    key = ordering["key"]
+    rates["kind"] = np.select([(position < places) & (key > 0), (from_the_bottom < places) & (key < 0)],
+                              [STRENGTH, WEAKNESS], default="")
     return rates[
         [
             "unit_id",

@@ -27,6 +27,19 @@ def xlsx_bytes(rows: list[list[object]], *, sheet: str = "Sheet1", title: str | 
     return buffer.getvalue()
 
 
+def workbook_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
+    """A real multi-sheet .xlsx, one sheet per entry, in order (xlsx_bytes writes one sheet only)."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        worksheet = book.create_sheet(title)
+        for row in rows:
+            worksheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def roster_xlsx(rows: list[list[object]], title: str | None = "干部名册") -> bytes:
     return xlsx_bytes([ROSTER_HEADER, *rows], sheet="干部名册", title=title, text_columns=(0,))
 

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
-from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
 from accounts.models import AuditEvent
@@ -31,7 +30,7 @@ from assessment.scheme_workbook import (
 )
 from cadres.models import BASE_ATTRIBUTES, Unit, UnitKind
 from indicators.models import Indicator, Statistic, Weight
-from tests.sheets import xlsx_bytes
+from tests.sheets import workbook_bytes, xlsx_bytes
 
 SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples"
 INDICATOR_HEADER = ["代码", "名称", "维度", "计量单位", "方向", "评分方法", "目标值", "数据来源", "人均基数"]
@@ -41,19 +40,6 @@ def sample_scheme_bytes() -> bytes:
     path = SAMPLES / "scheme.xlsx"
     assert path.is_file(), f"the golden sample is missing: {path}"
     return path.read_bytes()
-
-
-def workbook_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
-    """A real multi-sheet .xlsx (tests.sheets.xlsx_bytes writes one sheet only)."""
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        worksheet = book.create_sheet(title)
-        for row in rows:
-            worksheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def good_sheets() -> dict[str, list[list[object]]]:

@@ -614,9 +614,9 @@ def test_it_names_one_strength_and_one_weakness_out_of_two_dimensions():
     assert kinds(result, 2) == ["weakness", "strength"]
 
 
-def test_it_breaks_ties_between_dimensions_by_dimension_id():
+def test_it_calls_nothing_a_strength_or_weakness_at_the_track_median():
     result = dimension_period({1: [70, 70, 70]})  # m = 3 → k = 1; every difference is 0
-    assert kinds(result, 1) == ["strength", "", "weakness"]
+    assert kinds(result, 1) == ["", "", ""]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -816,3 +816,10 @@ def test_it_reproduces_the_golden_sample():
     assert got.loc[unit_ids["S08"], "missing_count"] == 0
     assert got.loc[unit_ids["S09"], "missing_count"] == 1
     assert result.problems == []
+
+
+def test_it_names_no_strength_for_a_unit_below_the_median_everywhere():
+    # Unit 1 trails units 2 and 3 on all three dimensions: its best dimension is still below the median.
+    result = dimension_period({1: [50, 40, 30], 2: [80, 80, 80], 3: [90, 90, 90]})
+    assert kinds(result, 1) == ["", "", "weakness"]
+    assert kinds(result, 3) == ["strength", "", ""]
