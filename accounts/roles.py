@@ -29,6 +29,7 @@ class Capability(models.TextChoices):
     VIEW_FULL_ID_NUMBER = "registry.view_full_id_number", _("查看完整身份证号和电话")
     IMPORT_CADRES = "registry.import_cadres", _("导入干部名册")
     VIEW_SCHEMES = "assessment.view_schemes", _("查看考核方案")
+    MANAGE_SCHEMES = "assessment.manage_schemes", _("管理考核方案")
     VIEW_RESULTS = "assessment.view_results", _("查看各单位考核结果")
     VIEW_OWN_UNIT_RESULTS = "assessment.view_own_unit_results", _("查看本单位已发布的考核结果")
     VIEW_DATA_AREA = "indicators.view_area", _("查看指标与数据")
@@ -39,7 +40,8 @@ class Capability(models.TextChoices):
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ASSESSMENT_OFFICER: frozenset({
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
-        Capability.IMPORT_CADRES, Capability.VIEW_SCHEMES, Capability.VIEW_DATA_AREA, Capability.VIEW_RESULTS,
+        Capability.IMPORT_CADRES, Capability.VIEW_SCHEMES, Capability.MANAGE_SCHEMES, Capability.VIEW_DATA_AREA,
+        Capability.VIEW_RESULTS,
     }),
     Role.SUPERVISION_OFFICER: frozenset({
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,

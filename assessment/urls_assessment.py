@@ -1,11 +1,14 @@
 from django.urls import path
 
-from assessment import views
+from assessment import scheme_views, views
 
 app_name = "assessment"
 urlpatterns = [
     path("schemes/", views.scheme_list, name="scheme_list"),
+    path("schemes/import/", scheme_views.scheme_import, name="scheme_import"),
+    path("schemes/import/confirm/", scheme_views.scheme_import_confirm, name="scheme_import_confirm"),
     path("schemes/<int:pk>/", views.scheme_detail, name="scheme_detail"),
+    path("schemes/<int:pk>/workbook/", scheme_views.scheme_download, name="scheme_download"),
     path("periods/", views.period_list, name="period_list"),
     path("periods/<int:pk>/", views.period_detail, name="period_detail"),
     path("periods/<int:pk>/status/", views.period_status, name="period_status"),

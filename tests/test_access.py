@@ -16,6 +16,8 @@ ALLOWED = {
     "dashboard": ALL_ROLES,
     "assessment:scheme_list": {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN},
     "assessment:scheme_detail": {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN},
+    "assessment:scheme_download": {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN},
+    "assessment:scheme_import": {Role.ASSESSMENT_OFFICER},
     "assessment:period_list": OFFICERS,
     "assessment:period_detail": OFFICERS,
     "assessment:period_status": OFFICERS,
@@ -29,6 +31,8 @@ ALLOWED = {
     "indicators:index": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
     "supervision:index": {Role.SUPERVISION_OFFICER},
 }
+# Answer a GET with 405 whoever asks.
+POST_ONLY = {"logout", "cadres:roster_import_confirm", "assessment:scheme_import_confirm"}
 STAFF = {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN, Role.AUDITOR}
 
 
@@ -54,6 +58,7 @@ def url_for(name: str, registry) -> str:
         "assessment:period_detail": registry["period"],
         "assessment:period_status": registry["period"],
         "assessment:scheme_detail": registry["scheme"],
+        "assessment:scheme_download": registry["scheme"],
         "cadres:unit_detail": registry["town_a"],
         "cadres:cadre_detail": registry["cadre_a"],
     }
@@ -66,14 +71,14 @@ def expected_status(name: str, role) -> int:
         return 302  # an authenticated user is sent on to the dashboard
     if name == "set_language":
         return 302  # a GET just returns to the page
-    if name in ("logout", "cadres:roster_import_confirm"):
+    if name in POST_ONLY:
         return 405  # POST only
     return 200 if role in ALLOWED[name] else 403
 
 
 def test_it_knows_the_expected_answer_for_every_url():
     names = {name for name, _pattern in named_patterns()}
-    unknown = names - set(ALLOWED) - {"login", "logout", "set_language", "cadres:roster_import_confirm"}
+    unknown = names - set(ALLOWED) - {"login", "set_language"} - POST_ONLY
     assert not unknown, f"add these URLs to the access matrix: {sorted(unknown)}"
 
 

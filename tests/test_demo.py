@@ -4,14 +4,17 @@ from django.core.management import call_command
 
 from accounts.access import roles_of
 from assessment.demo import DEMO_USERS
-from assessment.models import Track, TrackMembership
+from assessment.models import Period, Track, TrackMembership, UnitResult
 from cadres.models import Appointment, Cadre, Unit, UnitKind
 
 
 def counts():
+    from indicators.models import Indicator, Statistic
+
     return (Unit.objects.count(), Track.objects.count(), TrackMembership.objects.count(), Cadre.objects.count(),
             Appointment.objects.count(), Appointment.objects.filter(end_date__isnull=False).count(),
-            get_user_model().objects.count())
+            get_user_model().objects.count(), Indicator.objects.count(), Statistic.objects.count(),
+            UnitResult.objects.count())
 
 
 @pytest.mark.django_db
@@ -21,13 +24,23 @@ def test_the_demo_district_is_realistic_and_loading_it_twice_changes_nothing(cap
     call_command("load_demo")
     assert counts() == first
 
-    units, tracks, memberships, cadres, appointments, ended, users = first
-    assert units == 64 and memberships == 64 and tracks == 6
+    units, tracks, memberships, cadres, appointments, ended, users, indicators, statistics, results = first
+    # Two yearly schemes (2023, 2024), each with 6 tracks over the 64 units.
+    assert units == 64 and memberships == 2 * 64 and tracks == 2 * 6
     assert Unit.objects.filter(kind__in=[UnitKind.TOWNSHIP, UnitKind.STREET]).count() == 14
     assert Unit.objects.filter(kind=UnitKind.DEPARTMENT).count() == 50
     assert 500 <= cadres <= 560 and appointments > cadres
     assert ended >= 10  # job changes end the earlier appointment
     assert Appointment.objects.filter(role="principal").count() >= 64
+
+    # Both years are computed, and 2024 shows progress against 2023 and the approved veto.
+    latest = Period.objects.get(code="2024")
+    results = UnitResult.objects.filter(period=latest)
+    assert results.count() == 64 and not latest.recompute_pending
+    assert results.filter(rank_change__isnull=False).count() == 64
+    assert results.get(unit__code="T05").vetoed and results.get(unit__code="T05").tier == 3
+    assert results.get(unit__code="T03").bonus == 2 and results.get(unit__code="J02").penalty == 3
+    assert UnitResult.objects.filter(period__code="2023").count() == 64
 
     output = capsys.readouterr().out
     for demo in DEMO_USERS:

@@ -16,6 +16,7 @@ from assessment.scheme_workbook.applying import (
     apply_scheme,
     inferred_unit_kind,
     parse_period_code,
+    period_code_problems,
     preview_scheme,
 )
 from assessment.scheme_workbook.reading import (
@@ -72,6 +73,7 @@ __all__ = [
     "apply_scheme",
     "inferred_unit_kind",
     "parse_period_code",
+    "period_code_problems",
     "plain_number",
     "preview_scheme",
     "read_scheme_workbook",

@@ -156,6 +156,15 @@ def _periods_to_open(codes: Iterable[str], year: int) -> list[PeriodSpec]:
     return list(specs.values())
 
 
+def period_code_problems(codes: Iterable[str], year: int) -> list[Problem]:
+    """Why apply_scheme would refuse to open these periods in a scheme of ``year``; empty when it would not."""
+    try:
+        _periods_to_open(codes, year)
+    except SchemeRejected as rejected:
+        return rejected.problems
+    return []
+
+
 # --- Making a scheme match the draft ----------------------------------------------------------
 
 
