@@ -6,21 +6,31 @@ before handing it to the parser (type, size, compression ratio, XML entity decla
 the header row the way SPEC §9 describes it (the first row whose first non-blank cell is the
 first column's name), and keeps each cell's sheet, row and column so that every problem can be
 reported where the user will find it.
+
+calamine reads the values but not the number formats, so a cell shown as a percentage is found
+separately (from the file's own styles) and arrives in the grid as a ``PercentCell``.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+import posixpath
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from xml.parsers import expat
 
+import xlrd
 from django.conf import settings
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
+
+logger = logging.getLogger(__name__)
 
 ACCEPTED_EXTENSIONS = (".xlsx", ".xls", ".ods")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -144,6 +154,8 @@ def normalise_header(text: object) -> str:
 def display_value(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, PercentCell):
+        return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
@@ -155,6 +167,31 @@ def display_value(value: object) -> str:
 
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _plain_decimal(number: Decimal) -> Decimal:
+    """75.500 → 75.5 and 100.0 → 100 (not 1E+2)."""
+    number = number.normalize()
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0 and number.adjusted() < 27:
+        number = number.quantize(Decimal(1))
+    return number
+
+
+class PercentCell(float):
+    """A number the sheet shows as a percentage: 0.755 formatted as 0.0% is read as 75.5 (SPEC §9).
+
+    It stays a float (the value stored in the file) so that every other use of the grid keeps working;
+    ``cell_number`` reads it as the percent shown and ``cell_text``/``display_value`` show ``75.5%``.
+    """
+
+    __slots__ = ()
+
+    def percent(self) -> Decimal:
+        return _plain_decimal(Decimal(repr(float(self))) * 100)
+
+    def __str__(self) -> str:
+        return f"{self.percent():f}%"
 
 
 # --- Opening a file safely ------------------------------------------------------------------
@@ -222,7 +259,8 @@ class Workbook:
 
 
 def open_workbook(data: bytes, filename: str) -> Workbook:
-    """Check and parse a spreadsheet; every sheet becomes a grid anchored at cell A1."""
+    """Check and parse a spreadsheet; every sheet becomes a grid anchored at cell A1, in which a number
+    formatted as a percentage is a PercentCell."""
     check_upload(data, filename)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -236,6 +274,7 @@ def open_workbook(data: bytes, filename: str) -> Workbook:
                         "max_rows": settings.UPLOAD_MAX_ROWS, "max_columns": settings.UPLOAD_MAX_COLUMNS},
                     sheet=name,
                 )])
+            # Anchored at A1 even when the first used cell is further down or right (tested).
             sheets[name] = sheet.to_python(skip_empty_area=False)
     except WorkbookRejected:
         raise
@@ -243,7 +282,309 @@ def open_workbook(data: bytes, filename: str) -> Workbook:
         raise WorkbookRejected([Problem(_("无法读取文件：文件可能已损坏或被加密"))]) from exc
     if not sheets:
         raise WorkbookRejected([Problem(_("文件中没有工作表"))])
+    try:
+        mark_percent_cells(data, sheets)
+    except Exception as exc:  # xlrd and a damaged zip part can fail in many ways
+        logger.warning("Cannot read the number formats of %r", filename, exc_info=True)
+        raise WorkbookRejected([Problem(_("无法读取单元格格式：文件可能已损坏"))]) from exc
     return Workbook(filename=filename, sheets=sheets)
+
+
+# --- Finding percent-formatted cells ---------------------------------------------------------
+#
+# calamine gives values without their number formats. SPEC §9 wants a percent cell read as the percent
+# shown, so the formats are read from the file itself (cheaply: only cells whose style is a percent
+# style are looked at) and those cells are replaced in the grid by PercentCell. Grids are anchored at A1,
+# so a cell's (row, column) in the file is its position in the grid.
+
+_SML_NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                   "http://purl.oclc.org/ooxml/spreadsheetml/main")  # transitional and strict OOXML
+# The streaming parsers use expat directly, which names an element "namespace}local".
+_SML_CELL = frozenset(f"{ns}}}c" for ns in _SML_NAMESPACES)
+_SML_ROW = frozenset(f"{ns}}}row" for ns in _SML_NAMESPACES)
+_BUILTIN_PERCENT_FORMATS = frozenset({9, 10})  # 0% and 0.00%
+
+_ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_ODS_TABLE = f"{_ODF_TABLE}table"
+_ODS_ROW = f"{_ODF_TABLE}table-row"
+_ODS_CELLS = frozenset({f"{_ODF_TABLE}table-cell", f"{_ODF_TABLE}covered-table-cell"})
+_ODS_NAME = f"{_ODF_TABLE}name"
+_ODS_ROWS_REPEATED = f"{_ODF_TABLE}number-rows-repeated"
+_ODS_COLUMNS_REPEATED = f"{_ODF_TABLE}number-columns-repeated"
+_ODS_VALUE_TYPE = f"{_ODF_OFFICE}value-type"
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def is_percent_format(code: str | None) -> bool:
+    r"""Whether an Excel number format code shows a percentage (and so scales the value by 100).
+
+    The ``%`` must not be quoted text (``0.00"%"`` shows the stored number followed by a literal sign),
+    escaped (``\%``), the character after ``_`` (a space as wide as it) or ``*`` (a fill), or inside
+    ``[...]`` (colours, conditions, locales).
+    """
+    if not code:
+        return False
+    index, length = 0, len(code)
+    while index < length:
+        char = code[index]
+        if char == '"':
+            closing = code.find('"', index + 1)
+            index = length if closing < 0 else closing + 1
+            continue
+        if char == "[":
+            closing = code.find("]", index + 1)
+            index = length if closing < 0 else closing + 1
+            continue
+        if char in "\\_*":
+            index += 2
+            continue
+        if char == "%":
+            return True
+        index += 1
+    return False
+
+
+def _mark(grid: list[list[object]], row: int, col: int) -> None:
+    if 0 <= row < len(grid):
+        cells = grid[row]
+        if 0 <= col < len(cells):
+            value = cells[col]
+            # Exact types: not a bool, a date, text or a cell already marked (and faster than isinstance).
+            if type(value) is float or type(value) is int:
+                cells[col] = PercentCell(value)
+
+
+def mark_percent_cells(data: bytes, sheets: dict[str, list[list[object]]]) -> None:
+    """Replace the numbers shown as percentages in ``sheets`` (calamine's grids of ``data``) by PercentCell.
+
+    The format is told by the content, as calamine tells it (a checked upload is OLE or zip).
+    """
+    if data.startswith(_OLE_MAGIC):
+        _mark_xls(data, sheets)
+        return
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
+            _mark_ods(archive, sheets)
+        else:
+            _mark_xlsx(archive, names, sheets)
+
+
+def _local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _parse_part(archive: zipfile.ZipFile, name: str) -> ET.Element:
+    # check_upload refused entity declarations and oversized parts before calamine read the file.
+    with archive.open(name) as part:
+        return ET.parse(part).getroot()
+
+
+def _relationships(archive: zipfile.ZipFile, names: set[str], source: str) -> list[tuple[str, str, str]]:
+    """(Id, type, resolved part name) of each internal relationship of the part ``source``."""
+    folder, _slash, base = source.rpartition("/")
+    rels_name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+    if rels_name not in names:
+        return []
+    found = []
+    for element in _parse_part(archive, rels_name):
+        if _local_name(element.tag) != "Relationship" or element.get("TargetMode") == "External":
+            continue
+        target = element.get("Target", "")
+        resolved = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+        found.append((element.get("Id", ""), element.get("Type", ""), posixpath.normpath(resolved)))
+    return found
+
+
+def _mark_xlsx(archive: zipfile.ZipFile, names: set[str], sheets: dict[str, list[list[object]]]) -> None:
+    workbook_part = next((target for _id, kind, target in _relationships(archive, names, "")
+                          if kind.endswith("/officeDocument")), "xl/workbook.xml")
+    if not workbook_part.endswith(".xml"):
+        raise ValueError(f"not a SpreadsheetML workbook: {workbook_part}")  # e.g. .xlsb renamed to .xlsx
+    relationships = _relationships(archive, names, workbook_part)
+    styles_part = next((target for _id, kind, target in relationships if kind.endswith("/styles")), None)
+    if styles_part is None or styles_part not in names:
+        return  # no styles, so every cell is General
+    percent_styles = _xlsx_percent_styles(_parse_part(archive, styles_part))
+    if not percent_styles:
+        return  # the common case: nothing to look for, no sheet is parsed
+
+    targets = {rel_id: target for rel_id, _kind, target in relationships}
+    for element in _parse_part(archive, workbook_part).iter():
+        if _local_name(element.tag) != "sheet":
+            continue
+        name = element.get("name")
+        # The r:id attribute's namespace differs between transitional and strict OOXML.
+        rel_id = next((value for key, value in element.attrib.items()
+                       if key.startswith("{") and _local_name(key) == "id"), None)
+        part = targets.get(rel_id)
+        if name in sheets and part in names:
+            with archive.open(part) as stream:
+                _mark_xlsx_sheet(stream, percent_styles, sheets[name])
+
+
+def _xlsx_percent_styles(styles: ET.Element) -> frozenset[str]:
+    """The cell style indexes (as written in ``<c s="…">``) whose number format shows a percentage."""
+    codes: dict[int, str] = {}
+    percent: set[str] = set()
+    for child in styles:
+        if _local_name(child.tag) == "numFmts":
+            for number_format in child:
+                codes[int(number_format.get("numFmtId", "-1"))] = number_format.get("formatCode", "")
+    for child in styles:
+        if _local_name(child.tag) == "cellXfs":
+            for index, xf in enumerate(element for element in child if _local_name(element.tag) == "xf"):
+                format_id = int(xf.get("numFmtId", "0"))
+                code = codes.get(format_id)  # a workbook may redefine a built-in id
+                is_percent = is_percent_format(code) if code is not None else format_id in _BUILTIN_PERCENT_FORMATS
+                if is_percent:
+                    percent.add(str(index))
+    return frozenset(percent)
+
+
+def _column_index(letters: str) -> int:
+    """'A' → 0, 'AD' → 29."""
+    if not (1 <= len(letters) <= 3 and letters.isascii() and letters.isalpha()):
+        raise ValueError(f"bad column letters {letters!r}")
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _cell_position(reference: str, columns: dict[str, int]) -> tuple[int, int]:
+    """'E3' → (2, 4), 0-based (row, column); ``columns`` caches the letters seen."""
+    letters = reference.rstrip("0123456789")
+    col = columns.get(letters)
+    if col is None:
+        col = columns[letters] = _column_index(letters)
+    return int(reference[len(letters):]) - 1, col
+
+
+def _streaming_parser() -> expat.XMLParserType:
+    """An expat parser for a large part: callbacks only, no tree, and no DTD (check_upload looked for
+    declarations only at the top of each part)."""
+    parser = expat.ParserCreate(None, "}")
+
+    def refuse(*_args) -> None:
+        raise ValueError("a document type declaration inside a spreadsheet part")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    return parser
+
+
+def _mark_xlsx_sheet(stream, percent_styles: frozenset[str], grid: list[list[object]]) -> None:
+    # A cell's start tag says all that is needed (r, s, t), so only start tags are handled: expat's
+    # callbacks cost half of what building and discarding an ElementTree would, and the handler only
+    # notes the percent cells' references, resolved afterwards in one loop.
+    references: list[str] = []
+    implied: list[tuple[int, int]] = []  # cells written without r="…" (rare)
+    columns: dict[str, int] = {}  # column letters → index
+    row = -1
+    last_reference: str | None = None
+    since = 0  # a cell without r="…" follows the previous cell of its row
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal row, last_reference, since
+        if name in _SML_CELL:
+            reference = attributes.get("r")
+            if reference is None:
+                since += 1
+            else:
+                last_reference, since = reference, 0
+            if attributes.get("s") in percent_styles and attributes.get("t", "n") == "n":
+                if reference is not None:
+                    references.append(reference)
+                else:
+                    previous = _cell_position(last_reference, columns)[1] if last_reference else -1
+                    implied.append((row, previous + since))
+        elif name in _SML_ROW:
+            number = attributes.get("r")
+            row = int(number) - 1 if number else row + 1
+            last_reference, since = None, 0
+
+    parser = _streaming_parser()
+    parser.StartElementHandler = start
+    parser.ParseFile(stream)
+
+    for reference in references:
+        _mark(grid, *_cell_position(reference, columns))
+    for position in implied:
+        _mark(grid, *position)
+
+
+def _mark_xls(data: bytes, sheets: dict[str, list[list[object]]]) -> None:
+    book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO())
+    try:
+        percent_xfs = set()
+        for index, xf in enumerate(book.xf_list):
+            number_format = book.format_map.get(xf.format_key)
+            if number_format is not None and is_percent_format(number_format.format_str):
+                percent_xfs.add(index)
+        if not percent_xfs:
+            return
+        for index, name in enumerate(book.sheet_names()):
+            grid = sheets.get(name)
+            if grid is None:
+                continue
+            sheet = book.sheet_by_index(index)
+            for row in range(sheet.nrows):
+                for col, kind in enumerate(sheet.row_types(row)):
+                    if kind == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(row, col) in percent_xfs:
+                        _mark(grid, row, col)
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+
+
+def _repeat(value: str | None) -> int:
+    return max(1, int(value)) if value else 1
+
+
+def _mark_ods(archive: zipfile.ZipFile, sheets: dict[str, list[list[object]]]) -> None:
+    # An ODS cell says its own type: office:value-type="percentage". Rows and cells may be repeated; a
+    # trailing empty row repeated to the sheet's end is only counted past, never walked.
+    depth = 0  # a table inside a cell (rare) is not the sheet's own rows
+    grid: list[list[object]] | None = None
+    width = row = col = rows_repeated = 0
+    percent_columns: list[int] = []  # of the current row
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal depth, grid, width, row, col, rows_repeated
+        if name == _ODS_TABLE:
+            depth += 1
+            if depth == 1:
+                grid, row = sheets.get(attributes.get(_ODS_NAME, "")), 0
+                width = len(grid[0]) if grid else 0
+        elif depth != 1 or grid is None:
+            return
+        elif name in _ODS_CELLS:
+            repeat = _repeat(attributes.get(_ODS_COLUMNS_REPEATED))
+            if attributes.get(_ODS_VALUE_TYPE) == "percentage" and col < width:
+                percent_columns.extend(range(col, min(col + repeat, width)))
+            col += repeat
+        elif name == _ODS_ROW:
+            col, rows_repeated = 0, _repeat(attributes.get(_ODS_ROWS_REPEATED))
+            percent_columns.clear()
+
+    def end(name: str) -> None:
+        nonlocal depth, row
+        if name == _ODS_TABLE:
+            depth -= 1
+        elif name == _ODS_ROW and depth == 1 and grid is not None:
+            if percent_columns:
+                for each in range(row, min(row + rows_repeated, len(grid))):
+                    for column in percent_columns:
+                        _mark(grid, each, column)
+            row += rows_repeated
+
+    parser = _streaming_parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    with archive.open("content.xml") as stream:
+        parser.ParseFile(stream)
 
 
 # --- Finding the header and reading rows ------------------------------------------------------
@@ -340,6 +681,8 @@ class CellError(ValueError):
 def cell_text(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, PercentCell):
+        return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime | date):
@@ -377,11 +720,18 @@ def cell_date(value: object) -> date:
 
 
 def cell_number(value: object) -> Decimal:
-    """Numbers, numbers stored as text, thousands separators; '85%' text is 85 (SPEC §9)."""
+    """Numbers, numbers stored as text, thousands separators; a percent cell is the percent shown:
+    0.643 formatted as a percentage is 64.3, and '85%' text is 85 (SPEC §9)."""
     if isinstance(value, bool):
         raise CellError(_("不是数字"))
     if isinstance(value, int | float):
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if isinstance(value, PercentCell):
+            number = value.percent()
+        else:
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite():
+            raise CellError(_("不是数字"))
+        return number
     text = cell_text(value).replace(",", "").replace("，", "").replace("\u3000", "").replace(" ", "")
     percent = text.endswith(("%", "％"))
     if percent:
