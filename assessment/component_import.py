@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -15,6 +15,7 @@ from assessment.recompute import request_recompute
 from assessment.workbooks import (
     CellError,
     ColumnSpec,
+    ImportOutcome,
     Problem,
     WorkbookRejected,
     cell_number,
@@ -29,12 +30,9 @@ FIXED_COLUMNS = (ColumnSpec("unit_code", "单位代码", aliases=("unit_code",))
 
 
 @dataclass
-class ComponentImportResult:
-    filename: str
-    problems: list[Problem] = field(default_factory=list)
+class ComponentImportResult(ImportOutcome):
     scores: int = 0
     changed: int = 0
-    committed: bool = False
 
     @property
     def errors(self) -> list[Problem]:

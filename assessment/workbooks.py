@@ -82,6 +82,23 @@ class Problem:
         return f"{location}：{self.message}{found}" if location else f"{self.message}{found}"
 
 
+@dataclass
+class ImportOutcome:
+    """What an import found and did; every import's result extends it with its own counts."""
+
+    filename: str
+    problems: list[Problem] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [problem for problem in self.problems if not problem.is_error]
+
+
 class WorkbookRejected(Exception):
     """The file cannot be read at all; ``problems`` says why."""
 

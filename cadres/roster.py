@@ -20,6 +20,7 @@ from accounts.audit import record_event
 from assessment.workbooks import (
     CellError,
     ColumnSpec,
+    ImportOutcome,
     Problem,
     Severity,
     SheetRow,
@@ -67,9 +68,7 @@ class RosterEntry:
 
 
 @dataclass
-class RosterImportResult:
-    filename: str
-    problems: list[Problem] = field(default_factory=list)
+class RosterImportResult(ImportOutcome):
     rows_read: int = 0
     cadres_created: int = 0
     cadres_updated: int = 0
@@ -77,15 +76,6 @@ class RosterImportResult:
     appointments_opened: int = 0
     appointments_ended: int = 0
     appointments_unchanged: int = 0
-    committed: bool = False
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [problem for problem in self.problems if problem.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [problem for problem in self.problems if not problem.is_error]
 
     @property
     def changes(self) -> int:

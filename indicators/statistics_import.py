@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -23,6 +23,7 @@ from assessment.recompute import request_recompute
 from assessment.workbooks import (
     CellError,
     ColumnSpec,
+    ImportOutcome,
     Problem,
     Severity,
     SheetTable,
@@ -55,23 +56,12 @@ class Cell:
 
 
 @dataclass
-class StatisticsImportResult:
-    filename: str
-    problems: list[Problem] = field(default_factory=list)
+class StatisticsImportResult(ImportOutcome):
     cells: int = 0
     created: int = 0
     changed: int = 0
     unchanged: int = 0
     cleared: int = 0
-    committed: bool = False
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [problem for problem in self.problems if problem.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [problem for problem in self.problems if not problem.is_error]
 
     def counts(self) -> dict[str, int]:
         return {"cells": self.cells, "created": self.created, "changed": self.changed,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,8 @@ def test_it_lists_every_problem_of_a_bad_workbook_in_chinese_and_offers_no_confi
     located = {(p.sheet, p.row, p.column) for p in response.context["check"].errors}
     assert {("板块", None, "权重"), ("单位", 4, "赛道")} <= located
     assert "板块权重合计为95，应为100" in page
-    assert "<td>单位</td>\n              <td>4</td>\n              <td>赛道（C）</td>" in page
+    # The problem table shows the row where it is: sheet 单位, row 4, column 赛道 (column C).
+    assert re.search(r"<td>单位</td>\s*<td>4</td>\s*<td>赛道（C）</td>", page)
     assert "<code>C</code>" in page and "赛道代码不存在" in page
     assert stored_schemes() == before
 
