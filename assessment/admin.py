@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessment.models import (
@@ -14,7 +13,7 @@ from assessment.models import (
     Verdict,
     VetoItem,
 )
-from assessment.recompute import request_recompute
+from assessment.recompute import inputs_approve, request_recompute
 
 
 class ComponentInline(admin.TabularInline):
@@ -111,10 +110,7 @@ class ApprovalAdmin(PeriodInputAdmin):
 
     @admin.action(description=_("审批通过所选记录"))
     def approve(self, request, queryset):
-        period_ids = set(queryset.values_list("period_id", flat=True))
-        queryset.filter(approved_at__isnull=True).update(approved_by=request.user, approved_at=timezone.now())
-        for period_id in period_ids:
-            request_recompute(period_id)
+        inputs_approve(queryset, user=request.user)
 
 
 @admin.register(Adjustment)

@@ -63,6 +63,17 @@ def request_recompute(period: Period | int) -> None:
         transaction.on_commit(lambda: recompute.delay(period_id))
 
 
+def inputs_approve(queryset, *, user) -> int:
+    """Approve the unapproved adjustments or verdicts in ``queryset``; their periods are recomputed."""
+    from django.utils import timezone
+
+    period_ids = set(queryset.filter(approved_at__isnull=True).values_list("period_id", flat=True))
+    approved = queryset.filter(approved_at__isnull=True).update(approved_by=user, approved_at=timezone.now())
+    for period_id in period_ids:
+        request_recompute(period_id)
+    return approved
+
+
 # --- Loading ----------------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cadres.models import Appointment, Cadre, Rank, Unit, UnitKind
+from cadres.models import Cadre, Rank, Unit, UnitKind
 
 
 class StyledFilterSet(django_filters.FilterSet):
@@ -40,5 +40,4 @@ class CadreFilter(StyledFilterSet):
         fields = ["name", "unit", "rank"]
 
     def serving_in(self, queryset, name, unit):
-        current = Appointment.objects.active_on(timezone.localdate()).filter(unit=unit)
-        return queryset.filter(pk__in=current.values("cadre_id"))
+        return queryset.serving_in(unit, timezone.localdate())

@@ -112,7 +112,9 @@ class Rank(models.TextChoices):
 
 class CadreQuerySet(models.QuerySet):
     def serving_in(self, unit: Unit, on: date):
-        return self.filter(appointments__in=Appointment.objects.active_on(on).filter(unit=unit)).distinct()
+        """Cadres holding a post in the unit on that date."""
+        current = Appointment.objects.active_on(on).filter(unit=unit)
+        return self.filter(pk__in=current.values("cadre_id"))
 
 
 class Cadre(models.Model):

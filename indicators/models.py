@@ -86,10 +86,6 @@ class Indicator(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
-    @property
-    def needs_target(self) -> bool:
-        return self.method in (Method.TARGET, Method.THRESHOLD)
-
     def clean(self) -> None:
         if self.method == Method.TARGET and self.direction == Direction.HIGHER and self.target == 0:
             raise ValidationError({"target": _("正向指标的目标值不能为0")})

@@ -21,7 +21,7 @@ from assessment.models import (
     Verdict,
     VetoItem,
 )
-from assessment.recompute import previous_period, recompute_period, request_recompute
+from assessment.recompute import inputs_approve, previous_period, recompute_period, request_recompute
 from indicators.models import Statistic
 
 
@@ -100,10 +100,9 @@ def test_only_approved_adjustments_and_verdicts_count(district, django_user_mode
     recompute_period(period.pk)
     assert results(period)["Z2"].bonus == 0 and not results(period)["Z3"].vetoed
 
-    from django.utils import timezone
-
-    Adjustment.objects.update(approved_by=officer, approved_at=timezone.now())
-    Verdict.objects.update(approved_by=officer, approved_at=timezone.now())
+    assert inputs_approve(Adjustment.objects.all(), user=officer) == 1
+    assert inputs_approve(Verdict.objects.all(), user=officer) == 1
+    assert inputs_approve(Verdict.objects.all(), user=officer) == 0  # already approved
     recompute_period(period.pk)
     by_code = results(period)
     assert by_code["Z2"].bonus == 3 and by_code["Z3"].vetoed and by_code["Z3"].tier == 3
