@@ -11,6 +11,7 @@ NAVIGATION = (
         (
             ("assessment:period_list", _("考核结果"), Capability.VIEW_RESULTS),
             ("assessment:scheme_list", _("考核方案"), Capability.VIEW_SCHEMES),
+            ("assessment:grade_index", _("干部年度等次"), Capability.MANAGE_GRADES),
         ),
     ),
     (_("指标与数据"), (("indicators:index", _("指标与填报"), Capability.VIEW_DATA_AREA),)),

@@ -32,6 +32,7 @@ class Capability(models.TextChoices):
     MANAGE_SCHEMES = "assessment.manage_schemes", _("管理考核方案")
     VIEW_RESULTS = "assessment.view_results", _("查看各单位考核结果")
     VIEW_OWN_UNIT_RESULTS = "assessment.view_own_unit_results", _("查看本单位已发布的考核结果")
+    MANAGE_GRADES = "assessment.manage_grades", _("评定干部年度考核等次")
     VIEW_DATA_AREA = "indicators.view_area", _("查看指标与数据")
     VIEW_SUPERVISION = "supervision.view_area", _("查看监督")
     VIEW_AUDIT_LOG = "audit.view_log", _("查看审计日志")
@@ -41,7 +42,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ASSESSMENT_OFFICER: frozenset({
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
         Capability.IMPORT_CADRES, Capability.VIEW_SCHEMES, Capability.MANAGE_SCHEMES, Capability.VIEW_DATA_AREA,
-        Capability.VIEW_RESULTS,
+        Capability.VIEW_RESULTS, Capability.MANAGE_GRADES,
     }),
     Role.SUPERVISION_OFFICER: frozenset({
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
@@ -97,7 +98,7 @@ MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "assessment.adjustment": _ALL,
         "assessment.verdict": _ALL,
         "assessment.vetoitem": _ALL,
-        "assessment.cadregrade": _ALL,
+        "assessment.cadregrade": ("view", "delete"),  # entered on the grading page, which applies the rules
         "indicators.dimension": _ALL,
         "indicators.indicator": _ALL,
         "indicators.weight": _ALL,

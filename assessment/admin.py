@@ -38,6 +38,8 @@ class SchemeAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "year", "status", "description")}),
         (_("加扣分与等次"), {"fields": (("bonus_cap", "penalty_cap"), ("first_share", "third_share"),
                                     ("first_tier_name", "second_tier_name", "third_tier_name"))}),
+        (_("干部年度考核优秀比例"), {"fields": (("excellent_share", "excellent_share_first_tier",
+                                             "excellent_share_third_tier"),)}),
     )
 
     def save_related(self, request, form, formsets, change):
@@ -143,3 +145,11 @@ class CadreGradeAdmin(admin.ModelAdmin):
     autocomplete_fields = ("cadre", "unit")
     list_select_related = ("cadre", "unit", "entered_by")
     readonly_fields = ("entered_by",)
+
+    # Grades are entered on the grading page, which enforces the 优秀 quota and the record rules;
+    # admin would bypass both, so here they can only be read.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment import scheme_views, views
+from assessment import grade_views, scheme_views, views
 
 app_name = "assessment"
 urlpatterns = [
@@ -13,4 +13,6 @@ urlpatterns = [
     path("periods/<int:pk>/", views.period_detail, name="period_detail"),
     path("periods/<int:pk>/status/", views.period_status, name="period_status"),
     path("periods/<int:pk>/units/<int:unit_pk>/", views.unit_result, name="unit_result"),
+    path("grades/", grade_views.grade_index, name="grade_index"),
+    path("grades/<int:year>/units/<int:unit_pk>/", grade_views.grade_unit, name="grade_unit"),
 ]

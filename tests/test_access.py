@@ -23,6 +23,8 @@ ALLOWED = {
     "assessment:period_status": OFFICERS,
     # A unit viewer sees its own unit's result once the period is published (the fixture's is).
     "assessment:unit_result": OFFICERS | {Role.UNIT_VIEWER},
+    "assessment:grade_index": {Role.ASSESSMENT_OFFICER},
+    "assessment:grade_unit": {Role.ASSESSMENT_OFFICER},
     "cadres:unit_list": ALL_ROLES - {Role.AUDITOR},
     "cadres:unit_detail": ALL_ROLES - {Role.AUDITOR},
     "cadres:cadre_list": OFFICERS | {Role.SYSTEM_ADMIN},
@@ -54,6 +56,8 @@ def named_patterns(resolver: URLResolver = None, namespace: str = "") -> list[tu
 def url_for(name: str, registry) -> str:
     if name == "assessment:unit_result":
         return reverse(name, args=[registry["period"].pk, registry["town_a"].pk])
+    if name == "assessment:grade_unit":
+        return reverse(name, kwargs={"year": 2024, "unit_pk": registry["town_a"].pk})
     objects = {
         "assessment:period_detail": registry["period"],
         "assessment:period_status": registry["period"],

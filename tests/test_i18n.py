@@ -38,7 +38,8 @@ def test_the_language_switch_turns_the_interface_english(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url_name", ["dashboard", "cadres:unit_list", "cadres:cadre_list", "cadres:roster_import",
-                                      "assessment:scheme_list", "indicators:index", "supervision:index"])
+                                      "assessment:scheme_list", "assessment:grade_index", "indicators:index",
+                                      "supervision:index"])
 def test_every_page_frame_is_translated(client, personas, registry, url_name):
     user = personas[Role.SUPERVISION_OFFICER if url_name == "supervision:index" else Role.ASSESSMENT_OFFICER]
     client.force_login(user)

@@ -36,6 +36,19 @@ class Scheme(models.Model):
         _("第三等次比例"), max_digits=4, decimal_places=3, default=Decimal("0.1"),
         validators=[MinValueValidator(0), MaxValueValidator(1)], help_text=_("例如 0.1 表示赛道内后10%"),
     )
+    # The 优秀 quota of a unit's cadres (SPEC §6), by the unit's tier in the year's assessment.
+    excellent_share = models.DecimalField(
+        _("优秀比例"), max_digits=4, decimal_places=3, default=Decimal("0.2"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)], help_text=_("单位参加考核干部中优秀等次的比例"),
+    )
+    excellent_share_first_tier = models.DecimalField(
+        _("第一等次单位优秀比例"), max_digits=4, decimal_places=3, default=Decimal("0.25"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    excellent_share_third_tier = models.DecimalField(
+        _("第三等次或一票否决单位优秀比例"), max_digits=4, decimal_places=3, default=Decimal("0.15"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
     first_tier_name = models.CharField(_("第一等次名称"), max_length=20, default="第一等次")
     second_tier_name = models.CharField(_("第二等次名称"), max_length=20, default="第二等次")
     third_tier_name = models.CharField(_("第三等次名称"), max_length=20, default="第三等次")
