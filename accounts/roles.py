@@ -34,6 +34,8 @@ class Capability(models.TextChoices):
     VIEW_OWN_UNIT_RESULTS = "assessment.view_own_unit_results", _("查看本单位已发布的考核结果")
     MANAGE_GRADES = "assessment.manage_grades", _("评定干部年度考核等次")
     VIEW_DATA_AREA = "indicators.view_area", _("查看指标与数据")
+    UPLOAD_STATISTICS = "indicators.upload_statistics", _("上传本部门统计数据")
+    REVIEW_UPLOADS = "indicators.review_uploads", _("查看各部门填报情况并撤销导入")
     VIEW_SUPERVISION = "supervision.view_area", _("查看监督")
     VIEW_AUDIT_LOG = "audit.view_log", _("查看审计日志")
 
@@ -42,7 +44,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ASSESSMENT_OFFICER: frozenset({
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
         Capability.IMPORT_CADRES, Capability.VIEW_SCHEMES, Capability.MANAGE_SCHEMES, Capability.VIEW_DATA_AREA,
-        Capability.VIEW_RESULTS, Capability.MANAGE_GRADES,
+        Capability.VIEW_RESULTS, Capability.MANAGE_GRADES, Capability.REVIEW_UPLOADS,
     }),
     Role.SUPERVISION_OFFICER: frozenset({
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
@@ -50,7 +52,9 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.VIEW_RESULTS,
     }),
     # A department sees the unit list (it fills in one row per unit) and its own data, nothing personal.
-    Role.DATA_PROVIDER: frozenset({Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_DATA_AREA}),
+    Role.DATA_PROVIDER: frozenset({
+        Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_DATA_AREA, Capability.UPLOAD_STATISTICS,
+    }),
     # A unit viewer's unit list is restricted to its own unit by accounts.access.units_visible_to.
     Role.UNIT_VIEWER: frozenset({Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_OWN_UNIT_RESULTS}),
     Role.AUDITOR: frozenset({Capability.VIEW_DASHBOARD, Capability.VIEW_AUDIT_LOG}),

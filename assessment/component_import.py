@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
@@ -85,6 +86,11 @@ def read_component_scores(data: bytes, filename: str, *, period: Period):
 
 def import_component_scores(data: bytes, filename: str, *, period: Period, user=None, request=None,
                             commit: bool = True) -> ComponentImportResult:
+    """Check the sheet and, without errors, store it as an import batch: changed scores keep their old
+    value in the history and the batch can be rolled back like a department's statistics."""
+    from indicators.models import ImportBatch, ImportKind, ImportStatus, ValueVersion
+    from indicators.uploads import batch_receive
+
     result = ComponentImportResult(filename=filename)
     if not period.is_open:
         result.problems = [Problem(_("考核周期%(period)s已锁定或已发布，不能再修改板块得分") % {"period": period.code})]
@@ -98,18 +104,34 @@ def import_component_scores(data: bytes, filename: str, *, period: Period, user=
     if result.errors or not commit:
         return result
     with transaction.atomic():
+        # One office imports component scores; the period row serialises two imports of it.
+        Period.objects.select_for_update().filter(pk=period.pk).first()
+        batch = batch_receive(data=data, filename=filename, period=period, department=None, user=user,
+                              kind=ImportKind.COMPONENTS)
+        now = timezone.now()
         existing = {(s.unit_id, s.component_id): s for s in ComponentScore.objects.filter(period=period)}
-        new, changed = [], []
+        new, changed, versions = [], [], []
         for unit, component, score in scores:
             current = existing.get((unit.pk, component.pk))
             if current is None:
-                new.append(ComponentScore(period=period, unit=unit, component=component, score=score))
+                new.append(ComponentScore(period=period, unit=unit, component=component, score=score, batch=batch))
             elif current.score != score:
-                current.score = score
+                versions.append(ValueVersion(batch=batch, written_by_id=current.batch_id, period=period, unit=unit,
+                                             component=component, value=current.score, replaced_at=now))
+                current.score, current.batch = score, batch
                 changed.append(current)
         ComponentScore.objects.bulk_create(new)
-        ComponentScore.objects.bulk_update(changed, ["score"])
+        ComponentScore.objects.bulk_update(changed, ["score", "batch"])
+        ValueVersion.objects.bulk_create(versions)
         result.changed = len(new) + len(changed)
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.COMMITTED, committed_at=now, progress=100,
+            counts={"cells": result.scores, "created": len(new), "changed": len(changed), "cleared": 0,
+                    "unchanged": result.scores - result.changed},
+            problems=[{"message": p.message, "sheet": p.sheet, "row": p.row, "column": p.column,
+                       "column_letter": p.column_letter, "value": p.value, "severity": p.severity}
+                      for p in result.problems],
+        )
         record_event("components.import.committed", user=user, request=request, obj=period, filename=filename,
                      sha256=hashlib.sha256(data).hexdigest(), scores=result.scores, changed=result.changed)
         if result.changed:

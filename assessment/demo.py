@@ -27,7 +27,8 @@ from assessment.workbooks import ColumnSpec, cell_text, open_workbook, read_tabl
 from cadres.models import Unit
 from cadres.resources import UnitResource
 from cadres.roster import import_roster
-from indicators.statistics_import import import_statistics
+from indicators.models import ImportStatus
+from indicators.uploads import import_statistics_file, problems_of
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 UNITS_FILE = FIXTURES / "demo_units.xlsx"
@@ -103,9 +104,10 @@ def load_statistics(periods: dict[int, Period]) -> None:
     departments = {unit.code: unit for unit in Unit.objects.all()}
     for year, period in periods.items():
         for path in sorted((STATISTICS_DIR / str(year)).glob("*.xlsx")):
-            result = import_statistics(path.read_bytes(), path.name, period=period, department=departments[path.stem])
-            if result.errors:
-                raise DemoLoadError(f"{path}: " + "; ".join(map(str, result.errors)))
+            batch = import_statistics_file(path.read_bytes(), path.name, period=period,
+                                           department=departments[path.stem])
+            if batch.status != ImportStatus.COMMITTED:
+                raise DemoLoadError(f"{path}: " + "; ".join(map(str, problems_of(batch))))
         components = FIXTURES / f"demo_components_{year}.xlsx"
         result = import_component_scores(components.read_bytes(), components.name, period=period)
         if result.errors:

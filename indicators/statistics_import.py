@@ -1,40 +1,34 @@
-"""Importing a department's statistics sheet (统计数据, SPEC §9): read → validate every cell → commit.
+"""Reading a department's statistics sheet (统计数据, SPEC §9) and checking every cell.
 
 The sheet has 单位代码 and 单位名称, then one column per indicator headed by its code (the template
 writes `CODE 名称`), optionally `目标:CODE` columns with per-unit targets. A cell `不适用` marks the
-indicator not applicable for that unit; a blank cell is a missing value. The upload replaces the
-department's values for the units and indicators it contains. Nothing is stored unless every cell
-is valid.
+indicator not applicable for that unit; a blank cell is a missing value. What happens to the cells
+(preview, commit, history) is ``indicators.uploads``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.audit import record_event
 from assessment.models import Period, TrackMembership
-from assessment.recompute import request_recompute
 from assessment.workbooks import (
     CellError,
     ColumnSpec,
-    ImportOutcome,
     Problem,
     Severity,
     SheetTable,
-    WorkbookRejected,
+    Workbook,
     cell_number,
     cell_text,
     open_workbook,
     read_table,
 )
 from cadres.models import Unit
-from indicators.models import Indicator, Statistic
+from indicators.models import Indicator
 
 SHEET_NAMES = ("统计数据", "statistics")
 FIXED_COLUMNS = (
@@ -42,6 +36,10 @@ FIXED_COLUMNS = (
     ColumnSpec("unit_name", "单位名称", aliases=("unit_name",), required=False),
 )
 NOT_APPLICABLE_TEXTS = {"不适用", "n/a", "na"}
+# Statistic.value is DECIMAL(24, 8): values are compared and stored at that precision, so a re-import
+# of the same file compares equal instead of differing in the ninth decimal.
+STORED_PRECISION = Decimal("1E-8")
+LARGEST_VALUE = Decimal("1E16")
 _TARGET_HEADER = re.compile(r"^目标\s*[:：]\s*(\S+)")
 _HEADER_CODE = re.compile(r"^([^\s\u3000]+)")
 
@@ -53,19 +51,11 @@ class Cell:
     value: Decimal | None
     not_applicable: bool
     target: Decimal | None
-
-
-@dataclass
-class StatisticsImportResult(ImportOutcome):
-    cells: int = 0
-    created: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    cleared: int = 0
-
-    def counts(self) -> dict[str, int]:
-        return {"cells": self.cells, "created": self.created, "changed": self.changed,
-                "unchanged": self.unchanged, "cleared": self.cleared}
+    # Where the value sits in the file, for messages about it found after reading (outliers).
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""
+    column_letter: str = ""
 
 
 def _columns(table: SheetTable, indicators: dict[str, Indicator], department: Unit | None,
@@ -107,6 +97,10 @@ def _read_value(table, row, header, indicator, problems) -> tuple[Decimal | None
     except CellError as exc:
         problems.append(table.problem(row, header, _("%(reason)s：应填数字或“不适用”") % {"reason": exc}, raw))
         return None, False
+    if abs(number) >= LARGEST_VALUE:
+        problems.append(table.problem(row, header, _("数值过大，无法保存"), raw))
+        return None, False
+    number = number.quantize(STORED_PRECISION)
     if number < 0 and not indicator.may_be_negative:
         problems.append(table.problem(row, header, _("指标%(code)s不能为负数") % {"code": indicator.code}, raw))
         return None, False
@@ -115,7 +109,12 @@ def _read_value(table, row, header, indicator, problems) -> tuple[Decimal | None
 
 def read_statistics(data: bytes, filename: str, *, period: Period,
                     department: Unit | None = None) -> tuple[list[Cell], list[Problem]]:
-    workbook = open_workbook(data, filename)
+    return read_statistics_workbook(open_workbook(data, filename), period=period, department=department)
+
+
+def read_statistics_workbook(workbook: Workbook, *, period: Period,
+                             department: Unit | None = None) -> tuple[list[Cell], list[Problem]]:
+    """Every cell of the sheet, checked; the cells are only usable when no problem is an error."""
     table = read_table(workbook, FIXED_COLUMNS, sheet_names=SHEET_NAMES, allow_extra_columns=True)
     problems: list[Problem] = []
     indicators = {indicator.code: indicator for indicator in
@@ -125,6 +124,7 @@ def read_statistics(data: bytes, filename: str, *, period: Period,
              TrackMembership.objects.filter(scheme=period.scheme).select_related("unit")}
     seen: dict[str, int] = {}
     cells: list[Cell] = []
+    letters = dict(table.extra_headers)
     for row in table.rows:
         code = cell_text(row.values.get("unit_code"))
         if not code:
@@ -148,69 +148,17 @@ def read_statistics(data: bytes, filename: str, *, period: Period,
             if raw is None:
                 continue
             try:
-                targets[indicator.pk] = cell_number(raw)
+                target = cell_number(raw)
             except CellError as exc:
                 problems.append(table.problem(row, header, str(exc), raw))
+                continue
+            if abs(target) >= LARGEST_VALUE:
+                problems.append(table.problem(row, header, _("数值过大，无法保存"), raw))
+                continue
+            targets[indicator.pk] = target.quantize(STORED_PRECISION)
         for header, indicator in value_columns.items():
             value, not_applicable = _read_value(table, row, header, indicator, problems)
             cells.append(Cell(unit=unit, indicator=indicator, value=value, not_applicable=not_applicable,
-                              target=targets.get(indicator.pk)))
+                              target=targets.get(indicator.pk), sheet=table.sheet, row=row.number,
+                              column=header, column_letter=letters[header]))
     return cells, problems
-
-
-@transaction.atomic
-def _store(period: Period, cells: list[Cell], result: StatisticsImportResult) -> None:
-    existing = {
-        (statistic.unit_id, statistic.indicator_id): statistic
-        for statistic in Statistic.objects.select_for_update().filter(
-            period=period, unit__in={cell.unit.pk for cell in cells},
-            indicator__in={cell.indicator.pk for cell in cells})
-    }
-    new, changed, cleared = [], [], []
-    for cell in cells:
-        current = existing.get((cell.unit.pk, cell.indicator.pk))
-        blank = cell.value is None and not cell.not_applicable
-        if current is None:
-            if not blank or cell.target is not None:
-                new.append(Statistic(period=period, unit=cell.unit, indicator=cell.indicator, value=cell.value,
-                                     not_applicable=cell.not_applicable, target=cell.target))
-            continue
-        if blank and cell.target is None:
-            cleared.append(current.pk)
-        elif (current.value, current.not_applicable, current.target) != (cell.value, cell.not_applicable,
-                                                                         cell.target):
-            current.value, current.not_applicable, current.target = cell.value, cell.not_applicable, cell.target
-            changed.append(current)
-        else:
-            result.unchanged += 1
-    Statistic.objects.bulk_create(new, batch_size=2000)
-    Statistic.objects.bulk_update(changed, ["value", "not_applicable", "target", "updated_at"], batch_size=2000)
-    Statistic.objects.filter(pk__in=cleared).delete()
-    result.created, result.changed, result.cleared = len(new), len(changed), len(cleared)
-
-
-def import_statistics(data: bytes, filename: str, *, period: Period, department: Unit | None = None,
-                      user=None, request=None, commit: bool = True) -> StatisticsImportResult:
-    """Check every cell; store the values (replacing the file's cells) only if there is no error."""
-    result = StatisticsImportResult(filename=filename)
-    if not period.is_open:
-        result.problems = [Problem(_("考核周期%(period)s已锁定或已发布，不能再修改统计数据") % {"period": period.code})]
-        return result
-    try:
-        cells, problems = read_statistics(data, filename, period=period, department=department)
-    except WorkbookRejected as rejected:
-        result.problems = rejected.problems
-        return result
-    result.problems = problems
-    result.cells = len(cells)
-    if result.errors or not commit:
-        return result
-    with transaction.atomic():
-        _store(period, cells, result)
-        record_event("statistics.import.committed", user=user, request=request, obj=period, filename=filename,
-                     department=department.code if department else "", sha256=hashlib.sha256(data).hexdigest(),
-                     **result.counts())
-        if result.created or result.changed or result.cleared:
-            request_recompute(period)
-    result.committed = True
-    return result

@@ -36,6 +36,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _private_files_in_a_temporary_folder(settings, tmp_path):
+    # Uploaded files go to private storage; tests keep theirs out of the working tree.
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path / "private"}}}
+
+
 @pytest.fixture
 def registry(db):
     """Two towns in one track, one department providing data, and a few cadres."""

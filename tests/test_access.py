@@ -31,10 +31,20 @@ ALLOWED = {
     "cadres:cadre_detail": OFFICERS | {Role.SYSTEM_ADMIN},
     "cadres:roster_import": OFFICERS | {Role.SYSTEM_ADMIN},
     "indicators:index": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
+    # A department works on its own data; the office sees every department's.
+    "indicators:template_download": {Role.DATA_PROVIDER},
+    "indicators:upload": {Role.DATA_PROVIDER},
+    "indicators:period_uploads": {Role.ASSESSMENT_OFFICER},
+    "indicators:batch_list": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
+    "indicators:batch_detail": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
+    "indicators:batch_status": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
+    "indicators:batch_file": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
+    "indicators:batch_annotated": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
     "supervision:index": {Role.SUPERVISION_OFFICER},
 }
 # Answer a GET with 405 whoever asks.
-POST_ONLY = {"logout", "cadres:roster_import_confirm", "assessment:scheme_import_confirm"}
+POST_ONLY = {"logout", "cadres:roster_import_confirm", "assessment:scheme_import_confirm",
+             "indicators:batch_confirm", "indicators:batch_rollback"}
 STAFF = {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN, Role.AUDITOR}
 
 
@@ -53,7 +63,35 @@ def named_patterns(resolver: URLResolver = None, namespace: str = "") -> list[tu
     return found
 
 
+def data_objects(registry) -> dict:
+    """An open period in which the registry's bureau provides an indicator, and one upload of the bureau."""
+    if "upload_batch" not in registry:
+        from datetime import date
+
+        from assessment.models import Period
+        from indicators.models import Dimension, Indicator
+        from indicators.uploads import batch_receive
+        from tests.sheets import xlsx_bytes
+
+        open_period = Period.objects.create(scheme=registry["scheme"], code="2025", start_date=date(2025, 1, 1),
+                                            end_date=date(2025, 12, 31))
+        dimension = Dimension.objects.create(scheme=registry["scheme"], name="经济发展")
+        Indicator.objects.create(scheme=registry["scheme"], code="A1", name="增速", dimension=dimension,
+                                 provider=registry["bureau"])
+        registry["open_period"] = open_period
+        registry["upload_batch"] = batch_receive(
+            data=xlsx_bytes([["单位代码", "单位名称", "A1"], ["TA", "甲镇", 5]]), filename="a.xlsx",
+            period=open_period, department=registry["bureau"])
+    return registry
+
+
 def url_for(name: str, registry) -> str:
+    if name.startswith("indicators:") and name != "indicators:index":
+        data = data_objects(registry)
+        if name.startswith("indicators:batch_") and name != "indicators:batch_list":
+            return reverse(name, args=[data["upload_batch"].pk])
+        if name != "indicators:batch_list":
+            return reverse(name, args=[data["open_period"].pk])
     if name == "assessment:unit_result":
         return reverse(name, args=[registry["period"].pk, registry["town_a"].pk])
     if name == "assessment:grade_unit":

@@ -78,6 +78,8 @@ class ComponentScore(models.Model):
     unit = models.ForeignKey("cadres.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
     component = models.ForeignKey(Component, verbose_name=_("板块"), on_delete=models.CASCADE, related_name="scores")
     score = models.DecimalField(_("得分"), max_digits=9, decimal_places=4)
+    batch = models.ForeignKey("indicators.ImportBatch", verbose_name=_("导入批次"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("板块得分")

@@ -1,0 +1,457 @@
+"""A department's statistics upload, from the file to stored values (SPEC §9).
+
+receive → check → (the provider looks at the preview) → commit, and later perhaps roll back:
+
+- ``batch_receive`` keeps the original file with its hash as an ``ImportBatch``;
+- ``batch_check`` reads and validates every cell and works out what would change (old → new), which is
+  the preview; it runs in a Celery task and reports its progress on the batch;
+- ``batch_commit`` stores the values in one transaction, keeping every replaced value as a
+  ``ValueVersion``, and enqueues the recompute;
+- ``batch_rollback`` puts back what the department's latest import replaced.
+
+The browser, the ``import_statistics`` command and the demo all go through these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_event
+from assessment.bulk import insert_rows
+from assessment.models import ComponentScore, Period, TrackMembership
+from assessment.recompute import previous_period, request_recompute
+from assessment.workbooks import Problem, Severity, WorkbookRejected, open_workbook
+from cadres.models import Unit
+from indicators.models import (
+    ImportBatch,
+    ImportKind,
+    ImportMode,
+    ImportStatus,
+    Indicator,
+    Statistic,
+    ValueVersion,
+)
+from indicators.statistics_import import Cell, read_statistics_workbook
+from indicators.statistics_template import TEMPLATE_VERSION, read_template_marker
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_LIMIT = 300  # changed cells listed on the preview page; the counts cover all of them
+# A value is "far outside" last period's range in its track when it lies more than one range-width
+# beyond it (DHIS2's min-max outlier idea, with the range taken from the same track last year).
+OUTLIER_MIN_VALUES = 3
+
+# (value, not applicable, target) of one cell; None for a cell with no stored row.
+CellState = tuple[Decimal | None, bool, Decimal | None]
+
+
+class UploadError(Exception):
+    """An action on a batch that cannot be done now; the message says why, in Chinese."""
+
+
+@dataclass
+class CellChange:
+    unit: Unit
+    indicator: Indicator
+    before: CellState | None
+    after: CellState | None  # None: the stored row is deleted (replace mode, blank cell)
+    row_id: int | None = None  # the stored row, when there is one
+    written_by: int | None = None  # the batch that wrote the stored row
+
+
+@dataclass
+class UploadPlan:
+    """What storing the file would do, computed against the values stored now."""
+
+    created: list[CellChange] = field(default_factory=list)
+    changed: list[CellChange] = field(default_factory=list)
+    cleared: list[CellChange] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"created": len(self.created), "changed": len(self.changed), "cleared": len(self.cleared),
+                "unchanged": self.unchanged}
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.created or self.changed or self.cleared)
+
+
+# --- Receiving -------------------------------------------------------------------------------
+
+
+def batch_receive(*, data: bytes, filename: str, period: Period, department: Unit | None, user=None,
+                  mode: str = ImportMode.MERGE, kind: str = ImportKind.STATISTICS) -> ImportBatch:
+    """Keep the uploaded file as a batch waiting to be checked."""
+    safe_name = get_valid_filename(filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]) or "upload.xlsx"
+    batch = ImportBatch(kind=kind, period=period, department=department, mode=mode, filename=filename[:255],
+                        sha256=hashlib.sha256(data).hexdigest(), size=len(data), uploaded_by=user)
+    batch.file.save(f"{timezone.now():%Y%m%d%H%M%S}-{safe_name}", ContentFile(data), save=False)
+    batch.save()
+    return batch
+
+
+def _report_progress(batch: ImportBatch, percent: int) -> None:
+    # An UPDATE of its own, outside any transaction, so the page polling the batch sees it at once.
+    ImportBatch.objects.filter(pk=batch.pk).update(progress=percent)
+    batch.progress = percent
+
+
+def problems_of(batch: ImportBatch) -> list[Problem]:
+    return [Problem(**problem) for problem in batch.problems]
+
+
+def _as_json(problem: Problem) -> dict:
+    return {"message": problem.message, "sheet": problem.sheet, "row": problem.row, "column": problem.column,
+            "column_letter": problem.column_letter, "value": problem.value, "severity": problem.severity}
+
+
+# --- Checking --------------------------------------------------------------------------------
+
+
+def _marker_problems(workbook, period: Period, department: Unit | None) -> list[Problem]:
+    """A template remembers what it was made for; a file made for something else is explained."""
+    marker = read_template_marker(workbook)
+    if marker is None:
+        return []  # a sheet made by hand is fine as long as its columns are right
+    problems = []
+    scheme_id, period_code = marker.get("方案ID", ""), marker.get("周期", "")
+    if scheme_id != str(period.scheme_id):
+        problems.append(Problem(_("此文件是“%(scheme)s”方案的模板，不是当前方案“%(current)s”的，请下载本周期的模板") % {
+            "scheme": marker.get("方案名称", scheme_id), "current": period.scheme.name}))
+    elif period_code != period.code:
+        problems.append(Problem(_("此文件是%(code)s周期的模板，当前导入的是%(current)s周期，请下载本周期的模板") % {
+            "code": period_code, "current": period.code}))
+    department_code = marker.get("部门", "")
+    if department is not None and department_code and department_code != department.code:
+        problems.append(Problem(_("此文件是部门%(code)s的模板，不是本部门（%(current)s）的") % {
+            "code": department_code, "current": department.code}))
+    if marker.get("模板版本", "") != str(TEMPLATE_VERSION):
+        problems.append(Problem(_("模板版本已过期，请重新下载模板"), severity=Severity.WARNING))
+    elif department is not None and not problems:
+        current = ",".join(Indicator.objects.filter(scheme=period.scheme, provider=department)
+                           .values_list("code", flat=True))
+        if set(marker.get("指标", "").split(",")) != set(current.split(",")):
+            problems.append(Problem(_("下载模板后，本部门负责的指标有变化，请核对各列或重新下载模板"),
+                                    severity=Severity.WARNING))
+    return problems
+
+
+def _outlier_warnings(cells: list[Cell], period: Period) -> list[Problem]:
+    """Values far outside what the same track reported last period, to be confirmed, not refused."""
+    previous = previous_period(period)
+    if previous is None or not cells:
+        return []
+    track_of = dict(TrackMembership.objects.filter(scheme=period.scheme).values_list("unit_id", "track_id"))
+    indicator_codes = {cell.indicator.pk: cell.indicator.code for cell in cells}
+    previous_values: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
+    for unit_id, code, value in Statistic.objects.filter(
+        period=previous, indicator__code__in=set(indicator_codes.values()), value__isnull=False,
+        unit_id__in=track_of.keys(),
+    ).values_list("unit_id", "indicator__code", "value"):
+        previous_values[(track_of[unit_id], code)].append(value)
+    bounds = {}
+    for key, values in previous_values.items():
+        if len(values) >= OUTLIER_MIN_VALUES:
+            low, high = min(values), max(values)
+            width = (high - low) or abs(high) or Decimal(1)
+            bounds[key] = (low, high, low - width, high + width)
+    warnings = []
+    for cell in cells:
+        if cell.value is None:
+            continue
+        bound = bounds.get((track_of.get(cell.unit.pk), cell.indicator.code))
+        if bound and not (bound[2] <= cell.value <= bound[3]):
+            warnings.append(Problem(
+                _("%(unit)s的%(code)s为%(value)s，远超上期同赛道的数值范围（%(low)s～%(high)s），请核实") % {
+                    "unit": cell.unit.name, "code": cell.indicator.code, "value": _plain(cell.value),
+                    "low": _plain(bound[0]), "high": _plain(bound[1])},
+                sheet=cell.sheet, row=cell.row, column=cell.column, column_letter=cell.column_letter,
+                value=_plain(cell.value), severity=Severity.WARNING,
+            ))
+    return warnings
+
+
+def _plain(number: Decimal | None) -> str:
+    return "" if number is None else f"{number.normalize():f}"
+
+
+def read_upload(data: bytes, batch: ImportBatch, progress=lambda percent: None) -> tuple[list[Cell], list[Problem]]:
+    """Read and check every cell of a batch's file; the cells are usable only without errors."""
+    period = batch.period
+    if not period.is_open:
+        return [], [Problem(_("考核周期%(period)s已锁定或已发布，不能再修改统计数据") % {"period": period.code})]
+    try:
+        workbook = open_workbook(data, batch.filename)
+    except WorkbookRejected as rejected:
+        return [], rejected.problems
+    progress(30)
+    problems = _marker_problems(workbook, period, batch.department)
+    try:
+        cells, cell_problems = read_statistics_workbook(workbook, period=period, department=batch.department)
+    except WorkbookRejected as rejected:
+        return [], problems + rejected.problems
+    progress(60)
+    problems += cell_problems
+    if not any(problem.is_error for problem in problems):
+        problems += _outlier_warnings(cells, period)
+    return cells, problems
+
+
+def _stored_cells(period: Period, indicator_ids: set[int]) -> dict[tuple[int, int], tuple[int, CellState, int | None]]:
+    """{(unit, indicator): (row id, state, batch id)} of the stored values of these indicators."""
+    return {
+        (unit_id, indicator_id): (pk, (value, not_applicable, target), batch_id)
+        for pk, unit_id, indicator_id, value, not_applicable, target, batch_id in Statistic.objects.filter(
+            period=period, indicator_id__in=indicator_ids,
+        ).values_list("pk", "unit_id", "indicator_id", "value", "not_applicable", "target", "batch_id")
+    }
+
+
+def plan_upload(cells: list[Cell], period: Period, mode: str) -> UploadPlan:
+    """Compare the file's cells with what is stored: what would be created, changed, cleared."""
+    stored = _stored_cells(period, {cell.indicator.pk for cell in cells})
+    plan = UploadPlan()
+    for cell in cells:
+        blank = cell.value is None and not cell.not_applicable
+        current = stored.get((cell.unit.pk, cell.indicator.pk))
+        before = current[1] if current else None
+        if mode == ImportMode.MERGE:
+            if blank and cell.target is None:
+                plan.unchanged += before is not None
+                continue
+            # Adding and updating keeps what the file leaves blank.
+            after = (
+                before[0] if blank and before else cell.value,
+                before[1] if blank and before else cell.not_applicable,
+                cell.target if cell.target is not None else (before[2] if before else None),
+            )
+        else:
+            after = None if blank and cell.target is None else (cell.value, cell.not_applicable, cell.target)
+        if before is None:
+            if after is not None:
+                plan.created.append(CellChange(cell.unit, cell.indicator, None, after))
+        elif after is None:
+            plan.cleared.append(CellChange(cell.unit, cell.indicator, before, None, current[0], current[2]))
+        elif after != before:
+            plan.changed.append(CellChange(cell.unit, cell.indicator, before, after, current[0], current[2]))
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def _describe(state: CellState | None) -> str:
+    if state is None:
+        return ""
+    value, not_applicable, target = state
+    text = _("不适用") if not_applicable else _plain(value)
+    if target is not None:
+        text += _("（目标 %(target)s）") % {"target": _plain(target)}
+    return text
+
+
+def _preview_rows(plan: UploadPlan) -> list[dict]:
+    rows = []
+    for kind, changes in (("changed", plan.changed), ("cleared", plan.cleared), ("created", plan.created)):
+        for change in changes[:PREVIEW_LIMIT - len(rows)]:
+            rows.append({"kind": kind, "unit": change.unit.code, "unit_name": change.unit.name,
+                         "indicator": change.indicator.code, "indicator_name": change.indicator.name,
+                         "before": _describe(change.before), "after": _describe(change.after)})
+    return rows
+
+
+def _same_file_committed(batch: ImportBatch) -> ImportBatch | None:
+    return (ImportBatch.objects.filter(period=batch.period, department=batch.department, kind=batch.kind,
+                                       sha256=batch.sha256, status=ImportStatus.COMMITTED)
+            .exclude(pk=batch.pk).order_by("-committed_at").first())
+
+
+def batch_check(batch: ImportBatch) -> tuple[list[Cell], UploadPlan | None]:
+    """Validate the batch's file and store the findings and the preview on the batch."""
+    _report_progress(batch, 10)
+    with batch.file.open("rb") as handle:
+        data = handle.read()
+    cells, problems = read_upload(data, batch, lambda percent: _report_progress(batch, percent))
+    plan = None
+    if any(problem.is_error for problem in problems):
+        batch.status = ImportStatus.FAILED
+        batch.counts = {"cells": len(cells), "errors": sum(problem.is_error for problem in problems)}
+    else:
+        plan = plan_upload(cells, batch.period, batch.mode)
+        batch.status = ImportStatus.PREVIEWED
+        batch.counts = {"cells": len(cells), **plan.counts}
+        batch.changes = _preview_rows(plan)
+        earlier = _same_file_committed(batch)
+        if earlier is not None and plan.is_empty:
+            problems.append(Problem(_("该文件已于%(when)s导入过，数据与现有数据完全相同，确认后不会有任何修改") % {
+                "when": timezone.localtime(earlier.committed_at).strftime("%Y-%m-%d %H:%M")},
+                severity=Severity.WARNING))
+    batch.problems = [_as_json(problem) for problem in problems]
+    batch.progress = 100
+    batch.save(update_fields=["status", "counts", "changes", "problems", "progress"])
+    return cells, plan
+
+
+# --- Committing ------------------------------------------------------------------------------
+
+
+def _lock_department(batch: ImportBatch) -> None:
+    """Serialise uploads of one department and period: the second waits, then sees the first's values."""
+    if batch.department_id is not None:
+        list(Unit.objects.select_for_update().filter(pk=batch.department_id).values_list("pk"))
+    else:
+        list(Period.objects.select_for_update().filter(pk=batch.period_id).values_list("pk"))
+
+
+def _store_plan(batch: ImportBatch, plan: UploadPlan) -> None:
+    period_id = batch.period_id
+    insert_rows(ValueVersion, ["batch_id", "written_by_id", "period_id", "unit_id", "indicator_id", "value",
+                               "not_applicable", "target", "replaced_at"], (
+        (batch.pk, change.written_by, period_id, change.unit.pk, change.indicator.pk, *change.before,
+         batch.committed_at)
+        for change in plan.changed + plan.cleared
+    ))
+    cleared_ids = [change.row_id for change in plan.cleared]
+    for start in range(0, len(cleared_ids), 5000):
+        Statistic.objects.filter(pk__in=cleared_ids[start:start + 5000]).delete()
+    _update_statistics(batch, [(change.row_id, *change.after) for change in plan.changed])
+    insert_rows(Statistic, ["period_id", "unit_id", "indicator_id", "value", "not_applicable", "target",
+                            "batch_id", "updated_at"], (
+        (period_id, change.unit.pk, change.indicator.pk, *change.after, batch.pk, batch.committed_at)
+        for change in plan.created
+    ))
+
+
+def _update_statistics(batch: ImportBatch, rows: list[tuple]) -> None:
+    """Set (value, not applicable, target) of existing rows given as (id, value, not_applicable, target)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objects = [Statistic(pk=pk, value=value, not_applicable=not_applicable, target=target, batch_id=batch.pk,
+                             updated_at=batch.committed_at) for pk, value, not_applicable, target in rows]
+        Statistic.objects.bulk_update(objects, ["value", "not_applicable", "target", "batch", "updated_at"],
+                                      batch_size=2000)
+        return
+    # One UPDATE … FROM a COPY-filled temporary table instead of a CASE per row: the difference between
+    # a second and a minute when a department re-sends a whole province's sheet.
+    table = connection.ops.quote_name(Statistic._meta.db_table)
+    with connection.cursor() as cursor:
+        # Dropped at commit; dropped here too because a caller's outer transaction may commit later.
+        cursor.execute("DROP TABLE IF EXISTS statistic_changes")
+        cursor.execute("CREATE TEMPORARY TABLE statistic_changes (id bigint, value numeric, not_applicable boolean,"
+                       " target numeric) ON COMMIT DROP")
+        with cursor.cursor.copy("COPY statistic_changes FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"UPDATE {table} AS s SET value = c.value, not_applicable = c.not_applicable, target = c.target,"
+            f" batch_id = %s, updated_at = %s FROM statistic_changes AS c WHERE s.id = c.id",
+            [batch.pk, batch.committed_at],
+        )
+
+
+def batch_commit(batch: ImportBatch, *, user=None, request=None, accept_warnings: bool = False,
+                 cells: list[Cell] | None = None) -> ImportBatch:
+    """Store a checked batch. ``cells`` may be handed over by a caller that has just checked the file
+    (a command); otherwise the file is read again, inside the lock, against the values stored now."""
+    if batch.status != ImportStatus.PREVIEWED:
+        raise UploadError(_("该批次当前状态为“%(status)s”，不能导入") % {"status": batch.get_status_display()})
+    with transaction.atomic():
+        _lock_department(batch)
+        batch.period.refresh_from_db()
+        if cells is None:
+            with batch.file.open("rb") as handle:
+                cells, problems = read_upload(handle.read(), batch)
+        else:
+            problems = problems_of(batch)
+        errors = [problem for problem in problems if problem.is_error]
+        if errors:
+            raise UploadError(str(errors[0]))
+        if any(not problem.is_error for problem in problems) and not accept_warnings:
+            raise UploadError(_("文件有需要确认的提醒，请核实后勾选“已核实以上提醒”再导入"))
+        plan = plan_upload(cells, batch.period, batch.mode)
+        batch.committed_at = timezone.now()
+        _store_plan(batch, plan)
+        batch.status = ImportStatus.COMMITTED
+        batch.warnings_accepted = accept_warnings
+        batch.counts = {"cells": len(cells), **plan.counts}
+        batch.save(update_fields=["status", "committed_at", "warnings_accepted", "counts"])
+        record_event("statistics.import.committed", user=user, request=request, obj=batch,
+                     period=batch.period.code, department=batch.department.code if batch.department else "",
+                     filename=batch.filename, sha256=batch.sha256, **plan.counts)
+        if not plan.is_empty:
+            request_recompute(batch.period)
+    return batch
+
+
+# --- Rolling back ----------------------------------------------------------------------------
+
+
+def latest_committed(batch: ImportBatch) -> ImportBatch | None:
+    return (ImportBatch.objects.filter(period=batch.period, department=batch.department, kind=batch.kind,
+                                       status=ImportStatus.COMMITTED).order_by("-committed_at", "-pk").first())
+
+
+def batch_rollback(batch: ImportBatch, *, user=None, request=None) -> ImportBatch:
+    """Return the values the batch wrote to what they were before it, and recompute the period."""
+    with transaction.atomic():
+        _lock_department(batch)
+        batch.refresh_from_db()
+        batch.period.refresh_from_db()
+        if batch.status != ImportStatus.COMMITTED:
+            raise UploadError(_("只能撤销已导入的批次"))
+        if not batch.period.is_open:
+            raise UploadError(_("考核周期%(period)s已锁定或已发布，不能撤销导入") % {"period": batch.period.code})
+        latest = latest_committed(batch)
+        if latest is not None and latest.pk != batch.pk:
+            raise UploadError(_("之后还有%(when)s的导入，请先撤销较新的导入") % {
+                "when": timezone.localtime(latest.committed_at).strftime("%Y-%m-%d %H:%M")})
+        # Every row the batch created or changed carries its id; what it replaced or cleared is in its
+        # versions. Deleting the former and writing back the latter restores the state before it.
+        versions = list(ValueVersion.objects.filter(batch=batch))
+        now = timezone.now()
+        if batch.kind == ImportKind.COMPONENTS:
+            ComponentScore.objects.filter(period=batch.period, batch=batch).delete()
+            ComponentScore.objects.bulk_create([
+                ComponentScore(period_id=version.period_id, unit_id=version.unit_id, component_id=version.component_id,
+                               score=version.value, batch_id=version.written_by_id) for version in versions])
+        else:
+            Statistic.objects.filter(period=batch.period, batch=batch).delete()
+            insert_rows(Statistic, ["period_id", "unit_id", "indicator_id", "value", "not_applicable", "target",
+                                    "batch_id", "updated_at"], (
+                (version.period_id, version.unit_id, version.indicator_id, version.value, version.not_applicable,
+                 version.target, version.written_by_id, now)
+                for version in versions
+            ))
+        batch.status = ImportStatus.ROLLED_BACK
+        batch.rolled_back_at = timezone.now()
+        batch.rolled_back_by = user if user is not None and user.is_authenticated else None
+        batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by"])
+        record_event(f"{batch.kind}.import.rolled_back", user=user, request=request, obj=batch,
+                     period=batch.period.code, restored=len(versions))
+        request_recompute(batch.period)
+    return batch
+
+
+# --- One call for scripts --------------------------------------------------------------------
+
+
+def import_statistics_file(data: bytes, filename: str, *, period: Period, department: Unit | None, user=None,
+                           mode: str = ImportMode.MERGE, accept_warnings: bool = True) -> ImportBatch:
+    """Receive, check and (when there is no error) commit a file in one go: the command's and demo's path."""
+    batch = batch_receive(data=data, filename=filename, period=period, department=department, user=user, mode=mode)
+    cells, _plan = batch_check(batch)
+    if batch.status == ImportStatus.PREVIEWED and (accept_warnings or not batch.warnings):
+        batch_commit(batch, user=user, accept_warnings=accept_warnings, cells=cells)
+    return batch
