@@ -642,7 +642,8 @@ def read_table(
     for col_index, cell in enumerate(grid[header_index]):
         if is_blank(cell):
             continue
-        text = str(cell).strip()
+        # A header typed as a number (an indicator coded 101) arrives as 101.0 from .xlsx and .ods.
+        text = display_value(cell).strip()
         spec = next((spec for spec in columns if spec.matches(text)), None)
         letter = column_letter(col_index)
         if spec is None:
