@@ -157,8 +157,10 @@ class Statistic(models.Model):
     value = models.DecimalField(_("数值"), max_digits=24, decimal_places=8, null=True, blank=True)
     not_applicable = models.BooleanField(_("不适用"), default=False)
     target = models.DecimalField(_("单位目标值"), max_digits=24, decimal_places=8, null=True, blank=True)
+    # No database constraint: it only records which upload wrote the value, and checking it on each of
+    # the 120,000 rows a province upload writes would add seconds to the commit. Batches are never deleted.
     batch = models.ForeignKey("ImportBatch", verbose_name=_("导入批次"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+",
+                              on_delete=models.SET_NULL, related_name="+", db_constraint=False,
                               help_text=_("写入当前数值的那次导入；在后台修改的为空"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import Count, Max, Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -154,24 +154,28 @@ def _outlier_warnings(cells: list[Cell], period: Period) -> list[Problem]:
     if previous is None or not cells:
         return []
     track_of = dict(TrackMembership.objects.filter(scheme=period.scheme).values_list("unit_id", "track_id"))
-    indicator_codes = {cell.indicator.pk: cell.indicator.code for cell in cells}
-    previous_values: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
-    for unit_id, code, value in Statistic.objects.filter(
-        period=previous, indicator__code__in=set(indicator_codes.values()), value__isnull=False,
-        unit_id__in=track_of.keys(),
-    ).values_list("unit_id", "indicator__code", "value"):
-        previous_values[(track_of[unit_id], code)].append(value)
+    codes = {cell.indicator.code for cell in cells}
+    # Last period's range per track and indicator, computed by the database: about 1,500 rows for a
+    # province instead of its 120,000 values.
+    previous_members = TrackMembership.objects.filter(scheme=period.scheme, unit_id=OuterRef("unit_id"))
+    ranges = (
+        Statistic.objects.filter(period=previous, indicator__code__in=codes, value__isnull=False)
+        .annotate(track_id=Subquery(previous_members.values("track_id")[:1]))
+        .exclude(track_id=None)
+        .values("track_id", "indicator__code")
+        .annotate(low=Min("value"), high=Max("value"), count=Count("pk"))
+    )
     bounds = {}
-    for key, values in previous_values.items():
-        if len(values) >= OUTLIER_MIN_VALUES:
-            low, high = min(values), max(values)
+    for item in ranges:
+        if item["count"] >= OUTLIER_MIN_VALUES:
+            low, high = item["low"], item["high"]
             width = (high - low) or abs(high) or Decimal(1)
-            bounds[key] = (low, high, low - width, high + width)
+            bounds[(item["track_id"], item["indicator__code"])] = (low, high, low - width, high + width)
     warnings = []
     for cell in cells:
         if cell.value is None:
             continue
-        bound = bounds.get((track_of.get(cell.unit.pk), cell.indicator.code))
+        bound = bounds.get((track_of.get(cell.unit.id), cell.indicator.code))
         if bound and not (bound[2] <= cell.value <= bound[3]):
             warnings.append(Problem(
                 _("%(unit)s的%(code)s为%(value)s，远超上期同赛道的数值范围（%(low)s～%(high)s），请核实") % {
@@ -221,11 +225,11 @@ def _stored_cells(period: Period, indicator_ids: set[int]) -> dict[tuple[int, in
 
 def plan_upload(cells: list[Cell], period: Period, mode: str) -> UploadPlan:
     """Compare the file's cells with what is stored: what would be created, changed, cleared."""
-    stored = _stored_cells(period, {cell.indicator.pk for cell in cells})
+    stored = _stored_cells(period, {cell.indicator.id for cell in cells})
     plan = UploadPlan()
     for cell in cells:
         blank = cell.value is None and not cell.not_applicable
-        current = stored.get((cell.unit.pk, cell.indicator.pk))
+        current = stored.get((cell.unit.id, cell.indicator.id))
         before = current[1] if current else None
         if mode == ImportMode.MERGE:
             if blank and cell.target is None:
@@ -318,7 +322,7 @@ def _store_plan(batch: ImportBatch, plan: UploadPlan) -> None:
     period_id = batch.period_id
     insert_rows(ValueVersion, ["batch_id", "written_by_id", "period_id", "unit_id", "indicator_id", "value",
                                "not_applicable", "target", "replaced_at"], (
-        (batch.pk, change.written_by, period_id, change.unit.pk, change.indicator.pk, *change.before,
+        (batch.pk, change.written_by, period_id, change.unit.id, change.indicator.id, *change.before,
          batch.committed_at)
         for change in plan.changed + plan.cleared
     ))
@@ -328,7 +332,7 @@ def _store_plan(batch: ImportBatch, plan: UploadPlan) -> None:
     _update_statistics(batch, [(change.row_id, *change.after) for change in plan.changed])
     insert_rows(Statistic, ["period_id", "unit_id", "indicator_id", "value", "not_applicable", "target",
                             "batch_id", "updated_at"], (
-        (period_id, change.unit.pk, change.indicator.pk, *change.after, batch.pk, batch.committed_at)
+        (period_id, change.unit.id, change.indicator.id, *change.after, batch.pk, batch.committed_at)
         for change in plan.created
     ))
 
