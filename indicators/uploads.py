@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, OuterRef, Subquery
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -157,12 +157,10 @@ def _outlier_warnings(cells: list[Cell], period: Period) -> list[Problem]:
     codes = {cell.indicator.code for cell in cells}
     # Last period's range per track and indicator, computed by the database: about 1,500 rows for a
     # province instead of its 120,000 values.
-    previous_members = TrackMembership.objects.filter(scheme=period.scheme, unit_id=OuterRef("unit_id"))
     ranges = (
-        Statistic.objects.filter(period=previous, indicator__code__in=codes, value__isnull=False)
-        .annotate(track_id=Subquery(previous_members.values("track_id")[:1]))
-        .exclude(track_id=None)
-        .values("track_id", "indicator__code")
+        Statistic.objects.filter(period=previous, indicator__code__in=codes, value__isnull=False,
+                                 unit__track_memberships__scheme=period.scheme)
+        .values("unit__track_memberships__track_id", "indicator__code")
         .annotate(low=Min("value"), high=Max("value"), count=Count("pk"))
     )
     bounds = {}
@@ -170,7 +168,7 @@ def _outlier_warnings(cells: list[Cell], period: Period) -> list[Problem]:
         if item["count"] >= OUTLIER_MIN_VALUES:
             low, high = item["low"], item["high"]
             width = (high - low) or abs(high) or Decimal(1)
-            bounds[(item["track_id"], item["indicator__code"])] = (low, high, low - width, high + width)
+            bounds[(item["unit__track_memberships__track_id"], item["indicator__code"])] = (low, high, low - width, high + width)
     warnings = []
     for cell in cells:
         if cell.value is None:
