@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.contrib.auth import get_user_model
 
 from accounts.roles import Role
@@ -28,6 +29,10 @@ def _eager_celery():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+    # An eager task marks the process "inside a task" in a global that it restores afterwards; two
+    # eager tasks in two threads at once (the concurrent-upload test) can restore it in the wrong
+    # order and leave it set, which would make a later test's result.get() refuse to wait.
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)
