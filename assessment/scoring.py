@@ -36,6 +36,10 @@ LOWER = "lower"
 STRENGTH = "strength"
 WEAKNESS = "weakness"
 
+# A cell's status is held as a categorical over these three while computing: a period has 100,000+ cells and
+# comparing them as strings, over and over, would cost more than all of the arithmetic.
+_STATUSES = [SCORED, MISSING, NOT_APPLICABLE]
+
 # Differences and shares closer than this are treated as equal when ordering, so float noise
 # (e.g. 0.1 + 0.2) never decides which dimension is a strength.
 _ORDER_DECIMALS = 9
@@ -110,13 +114,13 @@ def compute_period(inputs: PeriodInputs) -> PeriodResults:
 
     cells = _cells(units, inputs)
     cells = _attach_values(cells, units, inputs, problems)
-    cells = _apply_effective_weights(cells)
+    cells = _apply_effective_weights(units, cells)
     cells["score"] = _scores(cells)
 
-    performance = cells.groupby("unit_id")["score"].sum(min_count=1)
+    performance = _performance(units, cells)
     component_scores = _component_scores(units, inputs, performance)
     unit_results = _unit_results(units, inputs, rules, cells, performance, component_scores)
-    dimension_rates = _dimension_rates(cells)
+    dimension_rates = _dimension_rates(units, cells)
 
     indicator_scores = cells[
         [
@@ -132,6 +136,7 @@ def compute_period(inputs: PeriodInputs) -> PeriodResults:
             "status",
         ]
     ].sort_values(["unit_id", "indicator_id"], ignore_index=True)
+    indicator_scores["status"] = indicator_scores["status"].astype(str)
     return PeriodResults(
         indicator_scores=indicator_scores,
         component_scores=component_scores,
@@ -147,7 +152,9 @@ def compute_period(inputs: PeriodInputs) -> PeriodResults:
 
 def _conform(frame: pd.DataFrame | None, defaults: dict[str, object]) -> pd.DataFrame:
     """A copy of `frame` with every expected column; absent optional columns get their default."""
-    frame = pd.DataFrame() if frame is None else frame.copy()
+    # Shallow: pandas copies on write, so nothing done to the copy reaches the caller's frame, and the 100,000+
+    # statistics of a period are not duplicated for nothing.
+    frame = pd.DataFrame() if frame is None else frame.copy(deep=False)
     for column, default in defaults.items():
         if column not in frame.columns:
             frame[column] = default
@@ -161,9 +168,29 @@ def _left_join(left: pd.DataFrame, right: pd.DataFrame, on: list[str]) -> pd.Dat
     return left.merge(right, on=on, how="left")
 
 
+def _unit_numbers(units: pd.DataFrame) -> np.ndarray:
+    """Each unit's number in unit_id order, by its row in `units`: the group numbers of a group-by on unit_id."""
+    return pd.factorize(units["unit_id"], sort=True)[0]
+
+
+def _sum_per_unit(units: pd.DataFrame, cells: pd.DataFrame, values, *, min_count: int = 0) -> np.ndarray:
+    """The sum of `values` (NaN skipped) over each unit's cells, by the unit's row in `units`.
+
+    A unit with fewer than `min_count` values sums to NaN. The groups come from the row numbers the cells carry,
+    not from their unit_ids: hashing the 100,000+ keys of a province period again on every sum would cost more
+    than the sum. They are numbered in unit_id order all the same, like a group-by on unit_id, because pandas
+    picks its summation by the order of the group numbers (compensated, or plain when they are sorted): the same
+    numbers give the same sums to the last bit.
+    """
+    number = _unit_numbers(units)
+    groups = pd.Categorical.from_codes(number[cells["unit_row"].to_numpy()], categories=pd.RangeIndex(len(units)))
+    sums = pd.Series(values).groupby(groups, observed=False).sum(min_count=min_count)
+    return sums.to_numpy(dtype=float)[number]
+
+
 def _cells(units: pd.DataFrame, inputs: PeriodInputs) -> pd.DataFrame:
-    """Every (unit, indicator) the unit is assessed on, with its nominal weight."""
-    membership = units[["unit_id", "track_id"]]
+    """Every (unit, indicator) the unit is assessed on, with its nominal weight and the unit's row in `units`."""
+    membership = units[["unit_id", "track_id"]].assign(unit_row=np.arange(len(units)))
     weights = _conform(inputs.weights, {"track_id": pd.NA, "indicator_id": pd.NA, "weight": np.nan})
     overrides = _conform(inputs.weight_overrides, {"unit_id": pd.NA, "indicator_id": pd.NA, "weight": np.nan})
 
@@ -176,7 +203,10 @@ def _cells(units: pd.DataFrame, inputs: PeriodInputs) -> pd.DataFrame:
     from_override = membership[overridden].merge(
         overrides[["unit_id", "indicator_id", "weight"]], on="unit_id"
     )
-    cells = pd.concat([from_track, from_override], ignore_index=True)
+    # An empty part can have object columns (a period without overrides), and concatenating it would turn the
+    # keys into Python objects: every later join and group-by on them runs an order of magnitude slower.
+    parts = [part for part in (from_track, from_override) if not part.empty] or [from_track]
+    cells = pd.concat(parts, ignore_index=True)
     cells["weight"] = cells["weight"].astype(float)
     cells = cells[cells["weight"] > 0].rename(columns={"weight": "nominal_weight"})
     return cells.reset_index(drop=True)
@@ -201,6 +231,10 @@ def _indicator_attributes(inputs: PeriodInputs) -> pd.DataFrame:
     indicators["target"] = indicators["target"].astype(float)
     base = indicators["per_capita_base"].astype(object)
     indicators["per_capita_base"] = base.where(base.notna() & (base.astype(str).str.strip() != ""), None)
+    # Every cell gets its indicator's text attributes; as categoricals they are copied and compared as small
+    # integer codes rather than as 100,000+ strings.
+    for text in ("direction", "method", "per_capita_base"):
+        indicators[text] = indicators[text].astype("category")
     return indicators[
         [
             "indicator_id",
@@ -230,9 +264,14 @@ def _attach_values(
     cells = _left_join(cells, statistics, ["unit_id", "indicator_id"])
     cells["value"] = cells["value"].astype(float)
     cells["unit_target"] = cells["unit_target"].astype(float)
+    cells["lower"] = cells["direction"] == LOWER  # what the share functions ask of the direction
 
-    exempt = cells["not_applicable"].astype("boolean").fillna(False).astype(bool)
-    cells["status"] = np.where(exempt, NOT_APPLICABLE, np.where(cells["value"].isna(), MISSING, SCORED))
+    exempt = cells["not_applicable"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    missing = cells["value"].isna().to_numpy()
+    # Codes into _STATUSES; an exempt cell has no value, so being exempt is checked first.
+    codes = np.select([exempt, missing], [_STATUSES.index(NOT_APPLICABLE), _STATUSES.index(MISSING)],
+                      default=_STATUSES.index(SCORED))
+    cells["status"] = pd.Categorical.from_codes(codes, categories=_STATUSES)
 
     _flag_unknown_methods(cells, problems)
     _divide_per_capita(cells, units, problems)
@@ -240,9 +279,9 @@ def _attach_values(
     return cells.drop(columns=["not_applicable", "unit_target", "default_target"])
 
 
-def _mark_unscorable(cells: pd.DataFrame, mask: pd.Series, reason: str, problems: list[str]) -> None:
+def _mark_unscorable(cells: pd.DataFrame, mask, reason: str, problems: list[str]) -> None:
     """Turn cells that had a value into missing ones, and say why (in Chinese, for the officer)."""
-    mask = mask & (cells["status"] == SCORED)
+    mask = np.asarray(mask, dtype=bool) & (cells["status"] == SCORED).to_numpy()
     if not mask.any():
         return
     cells.loc[mask, "status"] = MISSING
@@ -262,19 +301,23 @@ def _flag_unknown_methods(cells: pd.DataFrame, problems: list[str]) -> None:
 
 def _divide_per_capita(cells: pd.DataFrame, units: pd.DataFrame, problems: list[str]) -> None:
     """scored_value = value / the unit's base attribute for per-capita indicators, else the value itself."""
-    cells["scored_value"] = cells["value"]
-    by_unit = units.set_index("unit_id")
-    # A loop over the few base attributes (population, gdp, …), each one vectorised over units.
+    value = cells["value"].to_numpy()
+    scored_value = value.copy()
+    unit_row = cells["unit_row"].to_numpy()
+    # A loop over the few base attributes (population, gdp, …), each one vectorised over cells.
     for base in cells["per_capita_base"].dropna().unique():
-        rows = cells["per_capita_base"] == base
-        if base in by_unit.columns:
-            base_values = cells.loc[rows, "unit_id"].map(by_unit[base].astype(float))
+        rows = (cells["per_capita_base"] == base).to_numpy()
+        if base in units.columns:
+            base_values = units[base].astype(float).to_numpy()[unit_row[rows]]
         else:
-            base_values = pd.Series(np.nan, index=cells.index[rows])
-        unusable = base_values.isna() | (base_values == 0)
-        cells.loc[rows, "scored_value"] = (cells.loc[rows, "value"] / base_values).where(~unusable)
-        bad = unusable.reindex(cells.index, fill_value=False)
+            base_values = np.full(rows.sum(), np.nan)
+        unusable = np.isnan(base_values) | (base_values == 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scored_value[rows] = np.where(unusable, np.nan, value[rows] / base_values)
+        bad = np.zeros(len(cells), dtype=bool)
+        bad[rows] = unusable
         _mark_unscorable(cells, bad, f"人均基数“{base}”缺失或为零", problems)
+    cells["scored_value"] = scored_value
 
 
 def _resolve_targets(cells: pd.DataFrame, problems: list[str]) -> None:
@@ -292,37 +335,40 @@ def _resolve_targets(cells: pd.DataFrame, problems: list[str]) -> None:
 # Weights and indicator scores
 
 
-def _apply_effective_weights(cells: pd.DataFrame) -> pd.DataFrame:
+def _apply_effective_weights(units: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     """Spread a unit's exempted weight over its other cells: × W / (W − exempted), W its total weight.
 
     W is 100 by contract (track weights and overrides both sum to 100); using the unit's own sum keeps the
     performance out of the same total even if a caller passes something else.
     """
-    nominal = cells["nominal_weight"]
-    exempt = cells["status"] == NOT_APPLICABLE
-    total = nominal.groupby(cells["unit_id"]).transform("sum")
-    exempted = nominal.where(exempt, 0.0).groupby(cells["unit_id"]).transform("sum")
-    remaining = (total - exempted).where(lambda r: r > 0)
-    cells["weight"] = (nominal * total / remaining).where(~exempt)
+    nominal = cells["nominal_weight"].to_numpy()
+    exempt = (cells["status"] == NOT_APPLICABLE).to_numpy()
+    unit_row = cells["unit_row"].to_numpy()
+    total = _sum_per_unit(units, cells, nominal)[unit_row]
+    exempted = _sum_per_unit(units, cells, np.where(exempt, nominal, 0.0))[unit_row]
+    remaining = np.where(total - exempted > 0, total - exempted, np.nan)
+    cells["weight"] = np.where(exempt, np.nan, nominal * total / remaining)
     return cells
 
 
-def _scores(cells: pd.DataFrame) -> pd.Series:
+def _scores(cells: pd.DataFrame) -> np.ndarray:
     """Score of each cell: weight × share for scored cells, 0 when missing, NaN when not applicable."""
-    share = pd.Series(np.nan, index=cells.index)
-    scored = cells["status"] == SCORED
+    share = np.full(len(cells), np.nan)
+    scored = (cells["status"] == SCORED).to_numpy()
+    # Only what the share functions read: each method takes a row subset, and copying every column would cost more.
+    read = cells[["track_id", "indicator_id", "scored_value", "target_used", "lower", "rank_step", "rank_floor"]]
     # A loop over the five methods; each computes the shares of all its cells at once.
     for method, share_of in _SHARE_BY_METHOD.items():
-        rows = scored & (cells["method"] == method)
+        rows = scored & (cells["method"] == method).to_numpy()
         if rows.any():
-            share[rows] = share_of(cells[rows])
-    score = cells["weight"] * share
-    score[cells["status"] == MISSING] = 0.0
+            share[rows] = share_of(read[rows]).to_numpy(dtype=float)
+    score = cells["weight"].to_numpy() * share
+    score[(cells["status"] == MISSING).to_numpy()] = 0.0
     return score
 
 
 def _is_lower(cells: pd.DataFrame) -> pd.Series:
-    return cells["direction"] == LOWER
+    return cells["lower"]
 
 
 def _efficacy_share(cells: pd.DataFrame) -> pd.Series:
@@ -377,6 +423,12 @@ _SHARE_BY_METHOD = {
 
 # ---------------------------------------------------------------------------------------------------------
 # Components, totals, ranks and tiers
+
+
+def _performance(units: pd.DataFrame, cells: pd.DataFrame) -> pd.Series:
+    """Sum of each unit's indicator scores by unit_id; NaN for a unit with no cell that counts (all exempt)."""
+    total = _sum_per_unit(units, cells, cells["score"].to_numpy(), min_count=1)
+    return pd.Series(total, index=units["unit_id"].to_numpy())
 
 
 def _component_scores(units: pd.DataFrame, inputs: PeriodInputs, performance: pd.Series) -> pd.DataFrame:
@@ -451,10 +503,11 @@ def _unit_results(
     _rank_and_tier(results, rules)
     _rank_change(results, inputs)
 
-    missing_cells = (cells["status"] == MISSING).groupby(cells["unit_id"]).sum()
+    # `results` still has the row order of `units` here, the order the per-unit sums come in.
+    missing_cells = _sum_per_unit(units, cells, (cells["status"] == MISSING).to_numpy(dtype=float))
     missing_components = component_scores["missing"].groupby(component_scores["unit_id"]).sum()
     results["missing_count"] = (
-        results["unit_id"].map(missing_cells).fillna(0) + results["unit_id"].map(missing_components).fillna(0)
+        missing_cells + results["unit_id"].map(missing_components).fillna(0).to_numpy()
     ).astype(int)
 
     columns = [
@@ -518,10 +571,41 @@ def _rank_change(results: pd.DataFrame, inputs: PeriodInputs) -> None:
 # Strengths and weaknesses
 
 
-def _dimension_rates(cells: pd.DataFrame) -> pd.DataFrame:
+def _dimension_sums(units: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """Score and weight of each unit per dimension, over its assessed (not exempt) cells with a dimension.
+
+    Each (unit, dimension) pair is numbered as one integer to group by, in (unit_id, dimension_id) order like
+    the group-by on unit_id, track_id and dimension_id it replaces (see `_sum_per_unit` for why the order
+    matters), without hashing three keys of every cell of the period.
+    """
+    assessed = (cells["status"] != NOT_APPLICABLE).to_numpy()
+    dimension, dimension_ids = pd.factorize(cells["dimension_id"], sort=True)  # -1 for a cell without one
+    pairs = max(len(dimension_ids), 1)
+    unit = _unit_numbers(units)[cells["unit_row"].to_numpy()]
+    pair = np.where(dimension >= 0, unit * pairs + dimension, -1)[assessed]  # -1: left out, like a NaN key
+    groups = pd.Categorical.from_codes(pair, categories=pd.RangeIndex(len(units) * pairs))
+    present = np.flatnonzero(np.bincount(pair[pair >= 0], minlength=len(units) * pairs))
+
+    def summed(column: str) -> np.ndarray:
+        sums = pd.Series(cells[column].to_numpy()[assessed]).groupby(groups, observed=False).sum()
+        return sums.to_numpy(dtype=float)[present]
+
+    unit_number, dimension_number = np.divmod(present, pairs)
+    unit_row = np.argsort(_unit_numbers(units))[unit_number]
+    return pd.DataFrame(
+        {
+            "unit_id": units["unit_id"].to_numpy()[unit_row],
+            "track_id": units["track_id"].to_numpy()[unit_row],
+            "dimension_id": dimension_ids[dimension_number],
+            "score": summed("score"),
+            "weight": summed("weight"),
+        }
+    )
+
+
+def _dimension_rates(units: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     """Score rate per unit and dimension against the track median; the k best and worst are flagged."""
-    assessed = cells[cells["status"] != NOT_APPLICABLE]
-    rates = assessed.groupby(["unit_id", "track_id", "dimension_id"])[["score", "weight"]].sum().reset_index()
+    rates = _dimension_sums(units, cells)
     rates["rate"] = rates["score"] / rates["weight"]
     rates["track_median"] = rates.groupby(["track_id", "dimension_id"])["rate"].transform("median")
     rates["difference"] = rates["rate"] - rates["track_median"]
