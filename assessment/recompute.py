@@ -224,6 +224,13 @@ def store_results(period: Period, results: PeriodResults, *, version: int) -> No
     dimension_columns = ["period_id", "unit_id", "dimension_id", "score", "weight", "rate", "track_median", "kind"]
     rates = results.dimension_rates.assign(period_id=period.pk)
     with transaction.atomic():
+        # Two runs for one period (two workers, or two threads in eager mode) take turns here; the later
+        # one then deletes what the earlier one stored. A run computed from older inputs than the results
+        # already stored leaves them alone.
+        stored_version = (Period.objects.select_for_update().filter(pk=period.pk)
+                          .values_list("results_version", flat=True).first())
+        if stored_version is not None and stored_version > version:
+            return
         IndicatorScore.objects.filter(period=period).delete()  # one DELETE: nothing cascades from results
         UnitResult.objects.filter(period=period).delete()  # one DELETE: nothing cascades from results
         DimensionResult.objects.filter(period=period).delete()  # one DELETE: nothing cascades from results

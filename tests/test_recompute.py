@@ -139,3 +139,16 @@ def test_the_ranking_page_shows_totals_and_says_when_a_recompute_is_pending(clie
     unit_page = client.get(reverse("assessment:unit_result", args=[period.pk, district["towns"]["Z2"].pk]))
     text = unit_page.content.decode()
     assert unit_page.status_code == 200 and "增速" in text and "完成率" in text
+
+
+def test_results_from_older_inputs_never_replace_newer_ones(district):
+    from assessment.recompute import compute_period, load_period_inputs, store_results
+
+    period = district["period"]
+    stale_inputs = load_period_inputs(period)  # a run that read the inputs at version 0 …
+    Statistic.objects.filter(period=period, unit__code="Z1", indicator__code="G1").update(value=30)
+    Period.objects.filter(pk=period.pk).update(inputs_version=1)
+    recompute_period(period.pk)  # … finishes after a run that saw the change
+    fresh = dict(UnitResult.objects.filter(period=period).values_list("unit__code", "total"))
+    store_results(period, compute_period(stale_inputs), version=0)
+    assert dict(UnitResult.objects.filter(period=period).values_list("unit__code", "total")) == fresh
