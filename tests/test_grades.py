@@ -217,6 +217,8 @@ def test_the_grading_page_proposes_allowed_grades_and_shows_a_refusal(bureau, of
     page = officer_client.get(url).content.decode()
     assert "诫勉（2024-04-01，区委组〔2024〕8号）：当年不得评为优秀" in page
     assert 'value="优秀" disabled>优秀（不可选）' in page
+    # Nobody is graded by a stray click: an ungraded cadre's choice starts empty.
+    assert '<option value="" selected disabled>请选择</option>' in page
 
     officer_client.post(url, {"cadre": cadres[1].pk, "grade": "优秀", "comment": "实绩突出"})
     page = officer_client.post(url, {"cadre": cadres[3].pk, "grade": "优秀"}, follow=True).content.decode()
