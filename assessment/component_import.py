@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -24,6 +24,8 @@ from assessment.workbooks import (
     open_workbook,
     read_table,
 )
+from indicators.models import ImportBatch, ImportKind, ImportStatus, ValueVersion
+from indicators.uploads import batch_receive
 
 SHEET_NAMES = ("板块得分", "components")
 FIXED_COLUMNS = (ColumnSpec("unit_code", "单位代码", aliases=("unit_code",)),
@@ -88,9 +90,6 @@ def import_component_scores(data: bytes, filename: str, *, period: Period, user=
                             commit: bool = True) -> ComponentImportResult:
     """Check the sheet and, without errors, store it as an import batch: changed scores keep their old
     value in the history and the batch can be rolled back like a department's statistics."""
-    from indicators.models import ImportBatch, ImportKind, ImportStatus, ValueVersion
-    from indicators.uploads import batch_receive
-
     result = ComponentImportResult(filename=filename)
     if not period.is_open:
         result.problems = [Problem(_("考核周期%(period)s已锁定或已发布，不能再修改板块得分") % {"period": period.code})]
@@ -128,9 +127,7 @@ def import_component_scores(data: bytes, filename: str, *, period: Period, user=
             status=ImportStatus.COMMITTED, committed_at=now, progress=100,
             counts={"cells": result.scores, "created": len(new), "changed": len(changed), "cleared": 0,
                     "unchanged": result.scores - result.changed},
-            problems=[{"message": p.message, "sheet": p.sheet, "row": p.row, "column": p.column,
-                       "column_letter": p.column_letter, "value": p.value, "severity": p.severity}
-                      for p in result.problems],
+            problems=[asdict(problem) for problem in result.problems],
         )
         record_event("components.import.committed", user=user, request=request, obj=period, filename=filename,
                      sha256=hashlib.sha256(data).hexdigest(), scores=result.scores, changed=result.changed)

@@ -14,11 +14,8 @@ from cadres.models import Unit
 
 
 def _year_from(request, years: list[int]) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = grades.default_grade_year()
-    return year if year in years else grades.default_grade_year()
+    year = request.GET.get("year", "")
+    return int(year) if year.isdigit() and int(year) in years else grades.default_grade_year()
 
 
 @capability_required(Capability.MANAGE_GRADES)

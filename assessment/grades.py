@@ -112,15 +112,20 @@ def grading_date(year: int, today: datetime.date | None = None) -> datetime.date
     return min(datetime.date(year, 12, 31), today or timezone.localdate())
 
 
+def annual_results(unit_ids, year: int) -> dict[int, UnitResult]:
+    """{unit id: its result in the annual assessment of ``year``}: a published period first, then the latest."""
+    chosen: dict[int, UnitResult] = {}
+    for result in (UnitResult.objects.filter(unit_id__in=list(unit_ids), period__period_type=PeriodType.YEAR,
+                                             period__end_date__year=year).select_related("period__scheme")):
+        preference = (result.period.state == PeriodState.PUBLISHED, result.period.end_date)
+        held = chosen.get(result.unit_id)
+        if held is None or preference > (held.period.state == PeriodState.PUBLISHED, held.period.end_date):
+            chosen[result.unit_id] = result
+    return chosen
+
+
 def annual_result(unit: Unit, year: int) -> UnitResult | None:
-    """The unit's result in the annual assessment of ``year``: a published period first, then the latest."""
-    results = (
-        UnitResult.objects.filter(unit=unit, period__period_type=PeriodType.YEAR, period__end_date__year=year)
-        .select_related("period__scheme")
-    )
-    published = [item for item in results if item.period.state == PeriodState.PUBLISHED]
-    candidates = published or list(results)
-    return max(candidates, key=lambda item: item.period.end_date, default=None)
+    return annual_results([unit.pk], year).get(unit.pk)
 
 
 def _veto_reason(result: UnitResult) -> str:
@@ -254,17 +259,7 @@ def grade_overview(year: int, units, *, today: datetime.date | None = None) -> l
         .values("unit_id", "grade").annotate(n=Count("pk")).values_list("unit_id", "grade", "n")
     ):
         grade_counts[unit_id][grade] = n
-    results: dict[int, UnitResult] = {}
-    for result in (
-        UnitResult.objects.filter(unit_id__in=unit_ids, period__period_type=PeriodType.YEAR,
-                                  period__end_date__year=year)
-        .select_related("period__scheme").order_by("period__end_date")
-    ):
-        held = results.get(result.unit_id)
-        # Same preference as annual_result: published first, then the latest.
-        if held is None or not (held.period.state == PeriodState.PUBLISHED
-                                and result.period.state != PeriodState.PUBLISHED):
-            results[result.unit_id] = result
+    results = annual_results(unit_ids, year)
     fallback_scheme = Scheme.objects.filter(year=year).first() or DEFAULT_SCHEME
     summaries = []
     for unit in units:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -110,11 +110,6 @@ def _report_progress(batch: ImportBatch, percent: int) -> None:
 
 def problems_of(batch: ImportBatch) -> list[Problem]:
     return [Problem(**problem) for problem in batch.problems]
-
-
-def _as_json(problem: Problem) -> dict:
-    return {"message": problem.message, "sheet": problem.sheet, "row": problem.row, "column": problem.column,
-            "column_letter": problem.column_letter, "value": problem.value, "severity": problem.severity}
 
 
 # --- Checking --------------------------------------------------------------------------------
@@ -299,7 +294,7 @@ def batch_check(batch: ImportBatch) -> tuple[list[Cell], UploadPlan | None]:
             problems.append(Problem(_("该文件已于%(when)s导入过，数据与现有数据完全相同，确认后不会有任何修改") % {
                 "when": timezone.localtime(earlier.committed_at).strftime("%Y-%m-%d %H:%M")},
                 severity=Severity.WARNING))
-    batch.problems = [_as_json(problem) for problem in problems]
+    batch.problems = [asdict(problem) for problem in problems]
     batch.progress = 100
     batch.save(update_fields=["status", "counts", "changes", "problems", "progress"])
     return cells, plan

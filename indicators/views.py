@@ -60,7 +60,8 @@ def index(request):
 def _template_department(request, period: Period) -> Unit:
     """A department downloads its own template; the office may download any department's."""
     if can(request.user, Capability.REVIEW_UPLOADS) and request.GET.get("department"):
-        return get_object_or_404(Unit, code=request.GET["department"], indicators__scheme=period.scheme)
+        providers = Unit.objects.filter(provided_indicators__scheme=period.scheme).distinct()
+        return get_object_or_404(providers, code=request.GET["department"])
     department = selectors.user_department(request.user)
     if department is None or not can(request.user, Capability.UPLOAD_STATISTICS):
         raise PermissionDenied

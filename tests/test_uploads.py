@@ -287,6 +287,8 @@ def test_the_office_sees_who_has_uploaded_and_can_roll_back(district, client, ma
     client.force_login(make_user("kaohe", [Role.ASSESSMENT_OFFICER]))
     page = client.get(reverse("indicators:period_uploads", args=[district["period"].pk])).content.decode()
     assert "统计局" in page and "100%" in page
+    template = client.get(reverse("indicators:template_download", args=[district["period"].pk]), {"department": "TJ"})
+    assert template.status_code == 200 and template["Content-Type"].startswith("application/vnd.openxml")
     client.post(reverse("indicators:batch_rollback", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == ImportStatus.ROLLED_BACK
