@@ -70,6 +70,11 @@ class Record(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     entered_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    # An inquiry answered with 诫勉 creates a linked admonishment record (SPEC §7).
+    follows = models.ForeignKey("self", verbose_name=_("由此产生"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="consequences")
+    import_batch = models.ForeignKey("RecordImportBatch", verbose_name=_("导入批次"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="records")
 
     class Meta:
         verbose_name = _("监督记录")
@@ -85,3 +90,287 @@ class Record(models.Model):
         if self.document_number:
             return f"{self.record_type}（{self.date:%Y-%m-%d}，{self.document_number}）"
         return f"{self.record_type}（{self.date:%Y-%m-%d}）"
+
+
+class RecordVersion(models.Model):
+    """A record as it was before an edit: the file keeps every earlier state."""
+
+    record = models.ForeignKey(Record, verbose_name=_("监督记录"), on_delete=models.CASCADE, related_name="versions")
+    snapshot = models.JSONField(_("修改前内容"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(_("修改时间"), auto_now_add=True)
+    reason = models.CharField(_("修改原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("监督记录历史版本")
+        verbose_name_plural = _("监督记录历史版本")
+        ordering = ["-changed_at", "-pk"]
+
+
+def attachment_path(instance: "RecordAttachment", filename: str) -> str:
+    # The stored name is not the uploaded one: names can carry personal data and path tricks.
+    return f"supervision/attachments/{instance.record_id}/{instance.sha256[:16]}"
+
+
+class RecordAttachment(models.Model):
+    """A document behind a record; kept in private storage and served only through a checked view."""
+
+    record = models.ForeignKey(Record, verbose_name=_("监督记录"), on_delete=models.PROTECT,
+                               related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ImportStatus(models.TextChoices):
+    FAILED = "failed", _("有错误，未导入")
+    COMMITTED = "committed", _("已导入")
+
+
+class RecordImportBatch(models.Model):
+    """One spreadsheet of supervision records (SPEC §9), stored all-or-nothing."""
+
+    file = models.FileField(_("文件"), upload_to="supervision/imports/%Y/%m/", max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=ImportStatus.choices)
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新增记录"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("已有记录"), default=0)
+    problems = models.JSONField(_("问题"), default=list, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("监督记录导入批次")
+        verbose_name_plural = _("监督记录导入批次")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} {self.uploaded_at:%Y-%m-%d %H:%M}"
+
+
+class RuleVersion(models.Model):
+    """The thresholds of SPEC §7 from a date on. A change is a new version; alerts keep the one that raised them.
+
+    ``type_points`` keeps the points of every record type as they were when the version was made
+    ({record type id: points}), so a past alert can always be explained with the points it used."""
+
+    valid_from = models.DateField(_("生效日期"))
+    window_months = models.PositiveSmallIntegerField(_("积分周期（月）"), default=12)
+    reminder_line = models.DecimalField(_("提醒线"), max_digits=5, decimal_places=1, default=Decimal(3))
+    inquiry_line = models.DecimalField(_("函询线"), max_digits=5, decimal_places=1, default=Decimal(6))
+    admonishment_line = models.DecimalField(_("诫勉线"), max_digits=5, decimal_places=1, default=Decimal(10))
+    yellow_share = models.DecimalField(_("黄色预警比例"), max_digits=4, decimal_places=3, default=Decimal("0.10"))
+    orange_share = models.DecimalField(_("橙色预警比例"), max_digits=4, decimal_places=3, default=Decimal("0.20"))
+    red_share = models.DecimalField(_("红色预警比例"), max_digits=4, decimal_places=3, default=Decimal("0.30"))
+    share_rule_min_cadres = models.PositiveSmallIntegerField(_("按比例定色的最少人数"), default=5)
+    type_points = models.JSONField(_("各类型积分"), default=dict, blank=True)
+    note = models.TextField(_("调整说明"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("调整人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("调整时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("预警规则版本")
+        verbose_name_plural = _("预警规则版本")
+        ordering = ["-valid_from", "-pk"]
+
+    def __str__(self) -> str:
+        return _("%(date)s 起施行的预警规则") % {"date": f"{self.valid_from:%Y-%m-%d}"}
+
+    def as_rules(self):
+        from supervision.points import Rules
+
+        return Rules(
+            window_months=self.window_months, reminder_line=self.reminder_line, inquiry_line=self.inquiry_line,
+            admonishment_line=self.admonishment_line, yellow_share=self.yellow_share,
+            orange_share=self.orange_share, red_share=self.red_share,
+            share_rule_min_cadres=self.share_rule_min_cadres,
+        )
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("待处置")
+    HANDLED = "handled", _("已处置")
+    CLOSED = "closed", _("已办结")
+
+
+class Alert(models.Model):
+    """A cadre reached a line (触线预警). Open until handled, then closed."""
+
+    cadre = models.ForeignKey("cadres.Cadre", verbose_name=_("干部"), on_delete=models.PROTECT,
+                              related_name="supervision_alerts")
+    line = models.CharField(_("触及标准线"), max_length=16)  # supervision.points.Line
+    points = models.DecimalField(_("积分"), max_digits=6, decimal_places=1)
+    raised_on = models.DateField(_("触线日期"))
+    raised_at = models.DateTimeField(_("预警时间"), auto_now_add=True)
+    rule_version = models.ForeignKey(RuleVersion, verbose_name=_("规则版本"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="alerts")
+    records = models.ManyToManyField(Record, verbose_name=_("引发预警的记录"), related_name="alerts", blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN,
+                              db_index=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("办结人"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("触线预警")
+        verbose_name_plural = _("触线预警")
+        ordering = ["-raised_on", "-pk"]
+        indexes = [models.Index(fields=["cadre", "status"]), models.Index(fields=["status", "raised_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.line} {self.raised_on:%Y-%m-%d}"
+
+
+class HandlingAction(models.TextChoices):
+    TALK = "talk", _("谈心谈话")
+    INQUIRY = "inquiry", _("函询")
+    ADMONISHMENT = "admonishment", _("诫勉")
+    NO_ACTION = "no_action", _("不予处理")
+
+
+class AlertHandling(models.Model):
+    """What an officer did about an alert; a no-action handling states why."""
+
+    alert = models.ForeignKey(Alert, verbose_name=_("预警"), on_delete=models.PROTECT, related_name="handlings")
+    action = models.CharField(_("处置方式"), max_length=16, choices=HandlingAction.choices)
+    date = models.DateField(_("处置日期"))
+    note = models.TextField(_("处置情况或理由"), blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处置人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("预警处置")
+        verbose_name_plural = _("预警处置")
+        ordering = ["-date", "-pk"]
+
+
+class CadrePointsState(models.Model):
+    """A cadre's points and line as last evaluated (on save of a record, and every night)."""
+
+    cadre = models.OneToOneField("cadres.Cadre", verbose_name=_("干部"), on_delete=models.CASCADE,
+                                 related_name="points_state")
+    points = models.DecimalField(_("积分"), max_digits=6, decimal_places=1, default=Decimal(0))
+    line = models.CharField(_("标准线"), max_length=16, default="none", db_index=True)
+    evaluated_on = models.DateField(_("评估日期"))
+
+    class Meta:
+        verbose_name = _("干部积分")
+        verbose_name_plural = _("干部积分")
+
+
+class UnitWarningState(models.Model):
+    """A unit's colour (红橙黄预警) on a day, with its reason; the latest day is the current warning."""
+
+    unit = models.ForeignKey("cadres.Unit", verbose_name=_("单位"), on_delete=models.CASCADE,
+                             related_name="warning_states")
+    evaluated_on = models.DateField(_("评估日期"))
+    level = models.CharField(_("预警等级"), max_length=16, default="none", db_index=True)  # points.WarningLevel
+    cadres = models.PositiveIntegerField(_("在任干部"), default=0)
+    cadres_with_points = models.PositiveIntegerField(_("有积分干部"), default=0)
+    share = models.DecimalField(_("比例"), max_digits=5, decimal_places=4, default=Decimal(0))
+    reason = models.CharField(_("原因"), max_length=500, blank=True)
+    rule_version = models.ForeignKey(RuleVersion, verbose_name=_("规则版本"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("单位预警")
+        verbose_name_plural = _("单位预警")
+        ordering = ["-evaluated_on", "unit"]
+        constraints = [models.UniqueConstraint(fields=["unit", "evaluated_on"], name="one_warning_per_unit_and_day")]
+
+
+class EfficiencyWarningKind(models.TextChoices):
+    EARLY_SIGN = "early_sign", _("苗头预警")
+    DEDUCTION = "deduction", _("扣分预警")
+    JOINT = "joint", _("联合预警")
+
+
+class EfficiencyWarning(models.Model):
+    """效能预警 on a unit in an assessment period (SPEC §7)."""
+
+    unit = models.ForeignKey("cadres.Unit", verbose_name=_("单位"), on_delete=models.CASCADE,
+                             related_name="efficiency_warnings")
+    period = models.ForeignKey("assessment.Period", verbose_name=_("考核期"), on_delete=models.CASCADE,
+                               related_name="efficiency_warnings")
+    kind = models.CharField(_("类型"), max_length=16, choices=EfficiencyWarningKind.choices)
+    reason = models.CharField(_("原因"), max_length=500)
+    departments = models.JSONField(_("提出部门"), default=list, blank=True)
+    raised_at = models.DateTimeField(_("预警时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("效能预警")
+        verbose_name_plural = _("效能预警")
+        ordering = ["period", "unit", "kind"]
+        constraints = [models.UniqueConstraint(fields=["unit", "period", "kind"],
+                                               name="one_efficiency_warning_per_kind")]
+
+
+class MandatoryCheckKind(models.TextChoices):
+    """凡提四必 (SPEC §7)."""
+
+    FILE_REVIEWED = "file_reviewed", _("档案必审")
+    PERSONAL_MATTERS_VERIFIED = "personal_matters_verified", _("个人有关事项报告必核")
+    DISCIPLINE_OPINION = "discipline_opinion", _("纪检监察机关意见必听")
+    PETITIONS_INVESTIGATED = "petitions_investigated", _("线索具体的信访举报必查")
+
+
+class MandatoryCheck(models.Model):
+    """One of the four checks done for a cadre before a promotion."""
+
+    cadre = models.ForeignKey("cadres.Cadre", verbose_name=_("干部"), on_delete=models.PROTECT,
+                              related_name="mandatory_checks")
+    kind = models.CharField(_("事项"), max_length=32, choices=MandatoryCheckKind.choices)
+    done_on = models.DateField(_("完成日期"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("凡提四必")
+        verbose_name_plural = _("凡提四必")
+        ordering = ["-done_on", "-pk"]
+
+
+class ReportKind(models.TextChoices):
+    MONTHLY = "monthly", _("月度简报")
+    QUARTERLY = "quarterly", _("季度分析")
+    ANNUAL = "annual", _("年度数据报告")
+
+
+class SupervisionReport(models.Model):
+    """A periodic analysis (SPEC §7), generated by the scheduler and kept as it was."""
+
+    kind = models.CharField(_("类型"), max_length=16, choices=ReportKind.choices)
+    period_start = models.DateField(_("起始日期"))
+    period_end = models.DateField(_("截止日期"))
+    data = models.JSONField(_("内容"), default=dict)
+    generated_at = models.DateTimeField(_("生成时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("监督分析报告")
+        verbose_name_plural = _("监督分析报告")
+        ordering = ["-period_end", "kind"]
+        constraints = [models.UniqueConstraint(fields=["kind", "period_start"], name="one_report_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
