@@ -6,6 +6,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.roles import Role
+from tests.supervision_objects import SUPERVISION_POST_ONLY, supervision_url
 
 ALL_ROLES = frozenset(Role)
 OFFICERS = frozenset({Role.ASSESSMENT_OFFICER, Role.SUPERVISION_OFFICER})
@@ -40,11 +41,12 @@ ALLOWED = {
     "indicators:batch_status": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
     "indicators:batch_file": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
     "indicators:batch_annotated": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
-    "supervision:index": {Role.SUPERVISION_OFFICER},
 }
+# Every supervision page is for supervision officers alone (SPEC §1, 三员分立).
+SUPERVISION_ONLY = frozenset({Role.SUPERVISION_OFFICER})
 # Answer a GET with 405 whoever asks.
 POST_ONLY = {"logout", "cadres:roster_import_confirm", "assessment:scheme_import_confirm",
-             "indicators:batch_confirm", "indicators:batch_rollback"}
+             "indicators:batch_confirm", "indicators:batch_rollback"} | SUPERVISION_POST_ONLY
 STAFF = {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN, Role.AUDITOR}
 
 
@@ -85,7 +87,9 @@ def data_objects(registry) -> dict:
     return registry
 
 
-def url_for(name: str, registry) -> str:
+def url_for(name: str, registry, pattern=None) -> str:
+    if name.startswith("supervision:"):
+        return supervision_url(name, pattern, registry)
     if name.startswith("indicators:") and name != "indicators:index":
         data = data_objects(registry)
         if name.startswith("indicators:batch_") and name != "indicators:batch_list":
@@ -115,12 +119,14 @@ def expected_status(name: str, role) -> int:
         return 302  # a GET just returns to the page
     if name in POST_ONLY:
         return 405  # POST only
-    return 200 if role in ALLOWED[name] else 403
+    allowed = SUPERVISION_ONLY if name.startswith("supervision:") else ALLOWED[name]
+    return 200 if role in allowed else 403
 
 
 def test_it_knows_the_expected_answer_for_every_url():
     names = {name for name, _pattern in named_patterns()}
-    unknown = names - set(ALLOWED) - {"login", "set_language"} - POST_ONLY
+    unknown = {name for name in names if not name.startswith("supervision:")}
+    unknown = unknown - set(ALLOWED) - {"login", "set_language"} - POST_ONLY
     assert not unknown, f"add these URLs to the access matrix: {sorted(unknown)}"
 
 
@@ -128,16 +134,16 @@ def test_it_knows_the_expected_answer_for_every_url():
 def test_it_answers_every_url_as_the_role_allows(client, personas, registry, role):
     client.force_login(personas[role])
     wrong = []
-    for name, _pattern in named_patterns():
-        response = client.get(url_for(name, registry))
+    for name, pattern in named_patterns():
+        response = client.get(url_for(name, registry, pattern))
         if response.status_code != expected_status(name, role):
             wrong.append((name, response.status_code, expected_status(name, role)))
     assert not wrong, wrong
 
 
 def test_it_sends_anonymous_visitors_to_the_login_page(client, registry):
-    for name, _pattern in named_patterns():
-        url = url_for(name, registry)
+    for name, pattern in named_patterns():
+        url = url_for(name, registry, pattern)
         response = client.get(url)
         if name in ("login",):
             assert response.status_code == 200
