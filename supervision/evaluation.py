@@ -41,3 +41,9 @@ def after_records_changed(cadre_ids: Iterable[int], on: datetime.date | None = N
             alert.records.set(Record.objects.filter(cadre_id=cadre_id, date__gt=since, date__lte=on))
             raised.append(alert)
     return raised
+
+
+def evaluate_everyone(on: datetime.date | None = None) -> None:
+    """The nightly re-evaluation of every cadre's points, alerts and every unit's warning."""
+    on = on or timezone.localdate()
+    after_records_changed(Record.objects.values_list("cadre_id", flat=True).distinct(), on)

@@ -1,0 +1,3 @@
+"""URLs of the supervision area's alert pages; joined in supervision.urls."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URLs of the supervision area's file pages; joined in supervision.urls."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URLs of the supervision area's record pages; joined in supervision.urls."""
+
+urlpatterns = []
