@@ -108,7 +108,7 @@ class RecordVersion(models.Model):
         ordering = ["-changed_at", "-pk"]
 
 
-def attachment_path(instance: "RecordAttachment", filename: str) -> str:
+def attachment_path(instance: RecordAttachment, filename: str) -> str:
     # The stored name is not the uploaded one: names can carry personal data and path tricks.
     return f"supervision/attachments/{instance.record_id}/{instance.sha256[:16]}"
 
