@@ -107,6 +107,9 @@ class RecordVersion(models.Model):
         verbose_name_plural = _("监督记录历史版本")
         ordering = ["-changed_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.record} @ {self.changed_at:%Y-%m-%d %H:%M}"
+
 
 def attachment_path(instance: RecordAttachment, filename: str) -> str:
     # The stored name is not the uploaded one: names can carry personal data and path tricks.
@@ -262,6 +265,9 @@ class AlertHandling(models.Model):
         verbose_name_plural = _("预警处置")
         ordering = ["-date", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.date:%Y-%m-%d}"
+
 
 class CadrePointsState(models.Model):
     """A cadre's points and line as last evaluated (on save of a record, and every night)."""
@@ -275,6 +281,9 @@ class CadrePointsState(models.Model):
     class Meta:
         verbose_name = _("干部积分")
         verbose_name_plural = _("干部积分")
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.points}"
 
 
 class UnitWarningState(models.Model):
@@ -296,6 +305,9 @@ class UnitWarningState(models.Model):
         verbose_name_plural = _("单位预警")
         ordering = ["-evaluated_on", "unit"]
         constraints = [models.UniqueConstraint(fields=["unit", "evaluated_on"], name="one_warning_per_unit_and_day")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.level} {self.evaluated_on:%Y-%m-%d}"
 
 
 class EfficiencyWarningKind(models.TextChoices):
@@ -323,6 +335,9 @@ class EfficiencyWarning(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "period", "kind"],
                                                name="one_efficiency_warning_per_kind")]
 
+    def __str__(self) -> str:
+        return f"{self.unit} {self.get_kind_display()}"
+
 
 class MandatoryCheckKind(models.TextChoices):
     """凡提四必 (SPEC §7)."""
@@ -349,6 +364,9 @@ class MandatoryCheck(models.Model):
         verbose_name = _("凡提四必")
         verbose_name_plural = _("凡提四必")
         ordering = ["-done_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.get_kind_display()}"
 
 
 class ReportKind(models.TextChoices):
