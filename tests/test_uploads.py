@@ -368,3 +368,33 @@ def test_component_scores_are_imported_as_a_batch_that_can_be_rolled_back(distri
     with pytest.raises(Exception, match="1处错误"):
         call_command("import_components", str(path), scheme=district["scheme"].name, period="2024")
     assert "板块得分应在0到100之间" in capsys.readouterr().err
+
+
+def test_a_unit_with_statistics_cannot_be_deleted(district):
+    from django.db.models import ProtectedError
+
+    upload(district, sheet(["Z1", "东镇", 5, 1], ["Z2", "西镇", 6, 2], ["Z3", "南镇", 7, 3]))
+    with pytest.raises(ProtectedError):
+        Unit.objects.get(code="Z1").delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_refuses_statistics_pointing_nowhere_even_past_the_application(district):
+    from django.db import IntegrityError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the statement-level reference triggers exist on PostgreSQL only (CI runs this on PostgreSQL)")
+    upload(district, sheet(["Z1", "东镇", 5, 1], ["Z2", "西镇", 6, 2], ["Z3", "南镇", 7, 3]))
+    period, unit = district["period"], Unit.objects.get(code="Z1")
+    indicator = Indicator.objects.get(scheme=period.scheme, code="G1")
+    with connection.cursor() as cursor:
+        for statement, params in (
+            ("INSERT INTO indicators_statistic (period_id, unit_id, indicator_id, value, not_applicable, updated_at)"
+             " VALUES (%s, %s, %s, 1, false, now())", [period.pk, 999_999, indicator.pk]),
+            ("UPDATE indicators_statistic SET indicator_id = %s WHERE unit_id = %s", [999_999, unit.pk]),
+            ("DELETE FROM cadres_unit WHERE id = %s", [unit.pk]),
+            ("DELETE FROM indicators_indicator WHERE id = %s", [indicator.pk]),
+        ):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                cursor.execute(statement, params)
+    assert Statistic.objects.filter(unit=unit).count() == 2
