@@ -45,7 +45,7 @@ _TARGET_HEADER = re.compile(r"^目标\s*[:：]\s*(\S+)")
 _HEADER_CODE = re.compile(r"^([^\s\u3000]+)")
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     unit: Unit
     indicator: Indicator

@@ -59,7 +59,7 @@ class UploadError(Exception):
     """An action on a batch that cannot be done now; the message says why, in Chinese."""
 
 
-@dataclass
+@dataclass(slots=True)
 class CellChange:
     unit: Unit
     indicator: Indicator
