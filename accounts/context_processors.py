@@ -23,7 +23,21 @@ NAVIGATION = (
             ("cadres:roster_import", _("导入干部名册"), Capability.IMPORT_CADRES),
         ),
     ),
-    (_("监督"), (("supervision:index", _("一人一档"), Capability.VIEW_SUPERVISION),)),
+    (
+        _("监督"),
+        (
+            ("supervision:index", _("一人一档"), Capability.VIEW_SUPERVISION),
+            ("supervision:alert_list", _("触线预警"), Capability.VIEW_SUPERVISION),
+            ("supervision:warning_overview", _("单位预警"), Capability.VIEW_SUPERVISION),
+            ("supervision:efficiency_warnings", _("效能预警"), Capability.VIEW_SUPERVISION),
+            ("supervision:precheck", _("任前研判"), Capability.VIEW_SUPERVISION),
+            ("supervision:record_list", _("监督记录"), Capability.VIEW_SUPERVISION),
+            ("supervision:record_import", _("导入监督记录"), Capability.VIEW_SUPERVISION),
+            ("supervision:lists", _("三类名单"), Capability.VIEW_SUPERVISION),
+            ("supervision:reports", _("分析报告"), Capability.VIEW_SUPERVISION),
+            ("supervision:rule_versions", _("预警规则"), Capability.VIEW_SUPERVISION),
+        ),
+    ),
 )
 
 

@@ -29,6 +29,7 @@ from cadres.resources import UnitResource
 from cadres.roster import import_roster
 from indicators.models import ImportStatus
 from indicators.uploads import import_statistics_file, problems_of
+from supervision.demo import load_supervision_demo
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 UNITS_FILE = FIXTURES / "demo_units.xlsx"
@@ -175,4 +176,5 @@ def load_demo() -> list[DemoUser]:
     # Oldest first, so that each year's progress compares with the year before.
     for year in DEMO_YEARS:
         recompute_period(periods[year].pk)
+    load_supervision_demo()
     return users

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -82,12 +83,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "assessment.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "assessment.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "assessment.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -158,6 +161,8 @@ LOGOUT_REDIRECT_URL = "login"
 # Idle timeout: the cookie's age is renewed on every request, so it runs out after this much idleness.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# However active, a session ends this many hours after its login (assessment.middleware.SessionLifetimeMiddleware).
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
@@ -204,6 +209,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 20) * 1024 * 1024
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 20000)
 UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 300)
+# Documents attached to supervision records (decisions, reports, scans).
+SUPERVISION_ATTACHMENT_MAX_BYTES = env_int("SUPERVISION_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -220,6 +227,19 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Run by `celery -A assessment beat` (not in tests). Points expire as records age out of the
+# 12-month window, so every cadre, unit and efficiency warning is re-evaluated each night.
+CELERY_BEAT_SCHEDULE = {
+    "supervision-nightly-evaluation": {
+        "task": "supervision.tasks.evaluate_supervision_nightly",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    # After the nightly evaluation, so a month's report reads that night's warnings.
+    "supervision-periodic-reports": {
+        "task": "supervision.tasks.generate_due_supervision_reports",
+        "schedule": crontab(hour=3, minute=0),
+    },
+}
 
 # --- Security -------------------------------------------------------------------------------
 # Behind a TLS-terminating proxy in production; the embedded default serves plain HTTP locally.
@@ -235,6 +255,11 @@ if SECURE_HTTPS:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Everything is served from this server (no CDN on a government intranet) and nothing runs inline.
+CONTENT_SECURITY_POLICY = env_str("CONTENT_SECURITY_POLICY") or (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self';"
+    " connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 CSRF_COOKIE_HTTPONLY = True
 
 LOGGING = {

@@ -12,12 +12,12 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Sum
+from django.db.models import Case, DecimalField, Sum, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -84,14 +84,26 @@ def line_of(points: Decimal, rules: Rules = DEFAULT_RULES) -> Line:
     return Line.NONE
 
 
-def cadre_points(cadre_ids: Iterable[int] | None, on: datetime.date,
-                 rules: Rules = DEFAULT_RULES) -> dict[int, Decimal]:
-    """{cadre id: points at ``on``} for cadres with any points, in one query (None: every cadre)."""
+def cadre_points(cadre_ids: Iterable[int] | None, on: datetime.date, rules: Rules = DEFAULT_RULES,
+                 type_points: Mapping[int, Decimal] | None = None) -> dict[int, Decimal]:
+    """{cadre id: points at ``on``} for cadres with any points, in one query (None: every cadre).
+
+    ``type_points`` ({record type id: points}) are the points of the rule version in force; without
+    them each record type's own points count."""
     records = Record.objects.filter(date__gt=window_start(on, rules), date__lte=on)
     if cadre_ids is not None:
         records = records.filter(cadre_id__in=list(cadre_ids))
-    totals = records.values("cadre_id").annotate(points=Sum("record_type__points")).values_list("cadre_id", "points")
-    return {cadre_id: points for cadre_id, points in totals if points}
+    if type_points is None:
+        points = Sum("record_type__points")
+    else:
+        counted = {type_id: value for type_id, value in type_points.items() if value}
+        if not counted:
+            return {}
+        records = records.filter(record_type_id__in=list(counted))
+        points = Sum(Case(*(When(record_type_id=type_id, then=Value(value)) for type_id, value in counted.items()),
+                          output_field=DecimalField(max_digits=9, decimal_places=1)))
+    totals = records.values("cadre_id").annotate(points=points).values_list("cadre_id", "points")
+    return {cadre_id: Decimal(points) for cadre_id, points in totals if points}
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,23 @@ class UnitWarning:
         return Decimal(self.cadres_with_points) / self.cadres if self.cadres else Decimal(0)
 
 
+LINE_RANK = {Line.NONE: 0, Line.REMINDER: 1, Line.INQUIRY: 2, Line.ADMONISHMENT: 3}
+
+
+def warning_level(cadres: int, with_points: int, at_line: Mapping[str, int],
+                  rules: Rules = DEFAULT_RULES) -> WarningLevel:
+    """The colour of a unit from its head counts; ``at_line`` counts the cadres at each line."""
+    share = Decimal(with_points) / cadres if cadres else Decimal(0)
+    share_applies = cadres >= rules.share_rule_min_cadres
+    if (share_applies and share >= rules.red_share) or at_line.get(Line.ADMONISHMENT):
+        return WarningLevel.RED
+    if (share_applies and share >= rules.orange_share) or at_line.get(Line.INQUIRY):
+        return WarningLevel.ORANGE
+    if (share_applies and share >= rules.yellow_share) or at_line.get(Line.REMINDER):
+        return WarningLevel.YELLOW
+    return WarningLevel.NONE
+
+
 def unit_warning(points: list[Decimal], rules: Rules = DEFAULT_RULES) -> UnitWarning:
     """The colour of a unit whose serving cadres have these points, with the reason in words."""
     cadres = len(points)
@@ -114,22 +143,18 @@ def unit_warning(points: list[Decimal], rules: Rules = DEFAULT_RULES) -> UnitWar
     lines = defaultdict(int)
     for value in points:
         lines[line_of(value, rules)] += 1
-    share = Decimal(with_points) / cadres if cadres else Decimal(0)
-    share_applies = cadres >= rules.share_rule_min_cadres
-    if (share_applies and share >= rules.red_share) or lines[Line.ADMONISHMENT]:
-        level = WarningLevel.RED
-    elif (share_applies and share >= rules.orange_share) or lines[Line.INQUIRY]:
-        level = WarningLevel.ORANGE
-    elif (share_applies and share >= rules.yellow_share) or lines[Line.REMINDER]:
-        level = WarningLevel.YELLOW
+    level = warning_level(cadres, with_points, lines, rules)
+    if not cadres:
+        reason = _("没有在任干部")
     else:
-        level = WarningLevel.NONE
-    parts = [_("%(with)d/%(all)d 名干部近12个月有监督记录") % {"with": with_points, "all": cadres}]
-    for line in (Line.ADMONISHMENT, Line.INQUIRY, Line.REMINDER):
-        if lines[line]:
-            parts.append(_("%(count)d 人达到%(line)s") % {"count": lines[line], "line": line.label})
-    if not share_applies and with_points:
-        parts.append(_("班子不足%(min)d人，不按比例定色") % {"min": rules.share_rule_min_cadres})
+        parts = [_("%(with)d/%(all)d 名干部近%(months)d个月有监督记录") % {
+            "with": with_points, "all": cadres, "months": rules.window_months}]
+        for line in (Line.ADMONISHMENT, Line.INQUIRY, Line.REMINDER):
+            if lines[line]:
+                parts.append(_("%(count)d 人达到%(line)s") % {"count": lines[line], "line": line.label})
+        if cadres < rules.share_rule_min_cadres and with_points:
+            parts.append(_("班子不足%(min)d人，不按比例定色") % {"min": rules.share_rule_min_cadres})
+        reason = "；".join(parts)
     return UnitWarning(level=level, cadres=cadres, cadres_with_points=with_points,
                        at_line={line.value: count for line, count in lines.items() if line != Line.NONE},
-                       reason="；".join(parts))
+                       reason=reason)

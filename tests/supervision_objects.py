@@ -14,6 +14,8 @@ from django.urls import reverse
 
 # Supervision URLs that answer only POST (405 to a GET, whoever asks).
 SUPERVISION_POST_ONLY: set[str] = set()
+SUPERVISION_POST_ONLY |= {"supervision:mandatory_check_add", "supervision:report_generate"}  # FILE
+SUPERVISION_POST_ONLY |= {"supervision:alert_close"}  # ALERTS
 
 
 def supervision_objects(registry) -> dict:

@@ -1,0 +1,39 @@
+"""Background tasks of the supervision area. Tasks take plain values and call services."""
+
+from __future__ import annotations
+
+import datetime
+
+from celery import shared_task
+
+from supervision.evaluation import evaluate_everyone
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def evaluate_supervision_nightly(on: str | None = None) -> dict:
+    """Re-evaluate every cadre, unit and efficiency warning at ``on`` (ISO date; today by default).
+    Safe to run twice: the second run finds nothing new to raise and rewrites the same rows."""
+    summary = evaluate_everyone(datetime.date.fromisoformat(on) if on else None)
+    return {"on": summary.on.isoformat(), "cadres": summary.cadres, "alerts_raised": summary.alerts_raised,
+            "units": summary.units, "efficiency_warnings": summary.efficiency_warnings}
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def generate_due_supervision_reports(today: str | None = None) -> list[int]:
+    """The monthly, quarterly and annual reports of the last complete periods that are still missing
+    (ISO date; today by default). Safe to run twice: a stored report is not made again."""
+    from supervision.reports import generate_due_reports
+
+    return [report.pk for report in generate_due_reports(datetime.date.fromisoformat(today) if today else None)]
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def generate_supervision_report(kind: str, period_start: str, user_id: int | None = None) -> int:
+    """Make (or refresh) one report an officer asked for; at city scale a report of an old period is
+    computed from millions of records, so the page does not wait for it. Safe to run twice."""
+    from django.contrib.auth import get_user_model
+
+    from supervision.reports import generate_report
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return generate_report(kind, datetime.date.fromisoformat(period_start), user=user).pk
