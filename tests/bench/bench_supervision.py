@@ -9,7 +9,7 @@ It builds (once; later runs reuse it, BENCH_REBUILD=1 builds again) 3,000 units,
 with their appointments and 2,000,000 supervision records dated since 2019, written with COPY. It
 then times ``evaluate_everyone`` three ways — the first run (every state row new), a second run the
 same day (nothing to change) and the next day's run (the nightly job) — and the server time of the
-unit-warning overview and, when the FILE pages exist, of a cadre's file (Django test client, median
+unit-warning overview, the alert inbox and a cadre's file, typical and busiest (Django test client, median
 of BENCH_PAGE_RUNS, default 20). Targets: nightly ≤ 60 s, overview ≤ 300 ms, cadre file ≤ 150 ms.
 """
 
@@ -57,7 +57,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import DatabaseError, connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
-from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cadres.models import Appointment, Cadre, Unit  # noqa: E402
@@ -253,16 +253,17 @@ def main() -> None:
     current = in_force(today)
     draft = RuleDraft(rules=current.rules, type_points=dict(current.type_points))
     timed("rule preview, three years under two rule sets", lambda: len(rule_preview(draft, current, today).rows))
-    busiest = (Record.objects.values("cadre_id").annotate(n=Count("pk")).order_by("-n").first())
-    try:
-        url = reverse("supervision:cadre_file", kwargs={"cadre_pk": busiest["cadre_id"]})
-    except NoReverseMatch:
-        print("cadre file page: supervision:cadre_file does not exist yet")
-    else:
+    # A typical file (the median number of records, about 20) is what the target is about; the busiest
+    # file shows how the page holds up at the far end.
+    counts = Record.objects.values("cadre_id").annotate(n=Count("pk"))
+    typical_count = statistics.median(counts.values_list("n", flat=True))
+    typical = counts.filter(n=round(typical_count)).order_by("cadre_id").first()
+    busiest = counts.order_by("-n").first()
+    for label, cadre in (("a typical cadre", typical), ("the cadre with most records", busiest)):
+        url = reverse("supervision:cadre_file", kwargs={"cadre_pk": cadre["cadre_id"]})
         file_time = page_median(client, url, runs)
-        print(f"cadre file page (the cadre with most records, {busiest['n']}), median of {runs}: {file_time:.0f} ms;"
+        print(f"cadre file page ({label}, {cadre['n']} records), median of {runs}: {file_time:.0f} ms;"
               f" target ≤ 150 ms: {'met' if file_time <= 150 else 'NOT met'}")
-
 
 if __name__ == "__main__":
     main()
