@@ -205,8 +205,8 @@ def report_tables(report: SupervisionReport) -> dict:
         {"name": _("涉及干部"), **_change(current["cadres"], previous.get("cadres", 0))},
         {"name": _("新增触线预警"), **_change(current["alerts"], previous.get("alerts", 0))},
         {"name": _("办结触线预警"), **_change(current["alerts_closed"], previous.get("alerts_closed", 0))},
-        *({"name": str(WarningLevel(level).label) + _("单位"), **_change(levels_now.get(level, 0),
-                                                                   levels_before.get(level, 0))}
+        *({"name": _("%(level)s单位") % {"level": WarningLevel(level).label},
+           **_change(levels_now.get(level, 0), levels_before.get(level, 0))}
           for level in (WarningLevel.RED, WarningLevel.ORANGE, WarningLevel.YELLOW)),
     ]
     by_unit = [{"code": row["code"], "name": row["name"], **_change(row["count"], previous_units.get(row["code"], 0))}
