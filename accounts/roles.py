@@ -88,6 +88,9 @@ MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "indicators.indicator": _ALL,
         "indicators.weight": _ALL,
         "indicators.weightoverride": _ALL,
+        # Record types are reference data (names, impact periods, grade effects), not record contents;
+        # their points change only through the versioned rules page of the supervision officers.
+        "supervision.recordtype": ("add", "change", "view"),
     },
     Role.ASSESSMENT_OFFICER: {
         "cadres.unit": ("change", "view"),

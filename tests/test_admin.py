@@ -103,3 +103,10 @@ def test_audit_records_cannot_be_edited_or_deleted_by_anyone(client, personas):
     assert 'name="_save"' not in change_page
     assert client.get(reverse("admin:accounts_auditevent_delete", args=[event.pk])).status_code == 403
     assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
+
+
+def test_the_system_administrator_keeps_record_types_but_never_sees_a_record(client, personas):
+    client.force_login(personas[Role.SYSTEM_ADMIN])
+    assert client.get(reverse("admin:supervision_recordtype_changelist")).status_code == 200
+    assert client.get(reverse("admin:supervision_record_changelist")).status_code == 403
+    assert client.get(reverse("admin:supervision_alert_changelist")).status_code == 403
