@@ -53,12 +53,24 @@ def period_results_table(period: Period) -> ResultsTable:
     return ResultsTable(header=[*LEADING_COLUMNS, *(c.name for c in components), *TRAILING_COLUMNS], rows=rows)
 
 
+# Excel and WPS take a cell that starts with one of these for a formula, even in a CSV file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value: object) -> object:
+    """A cell value that a spreadsheet will not run: text that would start a formula gets a leading
+    apostrophe and stays text; numbers, dates and None pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def results_csv_bytes(table: ResultsTable) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(table.header)
     # csv writes floats with repr(), which is their full precision; None becomes a blank cell.
-    writer.writerows(table.rows)
+    writer.writerows([formula_safe(value) for value in row] for row in table.rows)
     # The byte order mark is how Excel knows the file is UTF-8 and shows the Chinese names.
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -69,7 +81,7 @@ def results_xlsx_bytes(table: ResultsTable) -> bytes:
     worksheet.title = "results"
     worksheet.append(table.header)
     for row in table.rows:
-        worksheet.append(row)
+        worksheet.append([formula_safe(value) for value in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

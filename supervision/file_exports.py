@@ -14,19 +14,12 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from assessment.exports import formula_safe
 from supervision.lists import ListKind, ThreeLists
 from supervision.models import SupervisionReport
 from supervision.precheck import Verdict
 from supervision.precheck_batch import BatchEntry
 from supervision.reports import period_label
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[object]]]]) -> bytes:
@@ -34,11 +27,11 @@ def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[
     book.remove(book.active)
     for title, header, rows in sheets:
         sheet = book.create_sheet(title[:31])
-        sheet.append([safe_cell(name) for name in header])
+        sheet.append([formula_safe(name) for name in header])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([safe_cell(value) for value in row])
+            sheet.append([formula_safe(value) for value in row])
         sheet.freeze_panes = "A2"
         for index, name in enumerate(header):
             sheet.column_dimensions[sheet.cell(row=1, column=index + 1).column_letter].width = max(10, len(name) * 2 + 4)

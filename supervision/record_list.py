@@ -13,13 +13,12 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from assessment.exports import formula_safe
 from cadres.filters import StyledFilterSet
 from cadres.models import Appointment
 from supervision.models import Record, RecordType
 
 # A cell that starts like a formula would be run by Excel when the file is opened (CSV/formula injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 def record_list() -> QuerySet[Record]:
     """Every record, newest first, each cadre with the posts held today (``cadre.current_posts``)."""
@@ -54,12 +53,6 @@ class RecordFilter(StyledFilterSet):
         return queryset.filter(Q(cadre__name__icontains=value) | Q(cadre__id_number__iexact=value))
 
 
-def safe_cell(value: object) -> object:
-    """Text that Excel would read as a formula gets a leading apostrophe, so it stays text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 RECORD_EXPORT_HEADER = (
     gettext_lazy("身份证号"), gettext_lazy("姓名"), gettext_lazy("类型"), gettext_lazy("细类"), gettext_lazy("积分"),
@@ -75,7 +68,7 @@ def records_xlsx(records: QuerySet[Record]) -> bytes:
     sheet.title = _("监督记录")
     sheet.append([str(header) for header in RECORD_EXPORT_HEADER])
     for record in records.iterator(chunk_size=2000):
-        sheet.append([safe_cell(value) for value in (
+        sheet.append([formula_safe(value) for value in (
             record.cadre.id_number, record.cadre.name, record.record_type.name, record.record_type.subtype,
             float(record.record_type.points), record.date, record.document_number, record.source, record.summary,
             record.entered_by.get_username() if record.entered_by else "",

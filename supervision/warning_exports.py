@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from assessment.exports import formula_safe
 from cadres.models import Appointment, Cadre, Unit
 from supervision.models import UnitWarningState
 from supervision.points import WarningLevel, cadre_points, line_of
@@ -27,16 +28,13 @@ from supervision.warnings import compute_unit_warnings
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WARNING_COLUMNS = ("unit_code", "unit_name", "level", "share", "cadres", "cadres_with_points", "reason")
 POINTS_COLUMNS = ("id_number", "name", "unit_code", "points", "line")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
-    """A cell value that cannot be taken for a formula; numbers and dates pass unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
+    """A cell value that cannot be taken for a formula, with Decimals as numbers a sheet can sum."""
     if isinstance(value, Decimal):
         return float(value)
-    return value
+    return formula_safe(value)
 
 
 @dataclass

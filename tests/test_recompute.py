@@ -152,3 +152,18 @@ def test_results_from_older_inputs_never_replace_newer_ones(district):
     fresh = dict(UnitResult.objects.filter(period=period).values_list("unit__code", "total"))
     store_results(period, compute_period(stale_inputs), version=0)
     assert dict(UnitResult.objects.filter(period=period).values_list("unit__code", "total")) == fresh
+
+
+def test_the_results_export_keeps_formula_like_names_as_text():
+    import csv as csv_module
+    import io
+
+    from openpyxl import load_workbook
+
+    from assessment.exports import ResultsTable, results_csv_bytes, results_xlsx_bytes
+
+    table = ResultsTable(header=["unit_code", "unit_name", "total"], rows=[["T1", "=HYPERLINK(\"x\")", 91.5]])
+    sheet = load_workbook(io.BytesIO(results_xlsx_bytes(table))).active
+    assert sheet["B2"].value == "'=HYPERLINK(\"x\")" and sheet["B2"].data_type == "s" and sheet["C2"].value == 91.5
+    rows = list(csv_module.reader(io.StringIO(results_csv_bytes(table).decode("utf-8-sig"))))
+    assert rows[1] == ["T1", "'=HYPERLINK(\"x\")", "91.5"]
