@@ -151,8 +151,8 @@ class Statistic(models.Model):
 
     # The three references are checked by the database once per statement, not once per row: PostgreSQL's
     # own foreign keys fire a trigger for each of the 120,000 rows a province upload writes (1.5 s at
-    # commit), so on PostgreSQL statement-level triggers take their place (migration 0004,
-    # ``indicators.integrity``). The period index is the unique constraint's first column.
+    # commit), so on PostgreSQL statement-level triggers take their place (migration 0004). The period
+    # index is the unique constraint's first column.
     period = models.ForeignKey("assessment.Period", verbose_name=_("考核周期"), on_delete=models.CASCADE,
                                related_name="statistics", db_constraint=False, db_index=False)
     unit = models.ForeignKey("cadres.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+",

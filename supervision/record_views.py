@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -23,6 +22,7 @@ from accounts.roles import Capability
 from cadres.forms import SpreadsheetUploadForm
 from cadres.models import Appointment, Cadre
 from supervision import record_import, records
+from supervision.cadre_file import search_cadres
 from supervision.forms import RecordEditForm, RecordForm
 from supervision.models import Record, RecordAttachment, RecordImportBatch
 from supervision.record_list import RecordFilter, record_list, records_xlsx
@@ -175,14 +175,11 @@ def record_list_page(request):
 def record_cadre_choice(request):
     """Finding the cadre a new record is for, by name or ID number."""
     query = request.GET.get("q", "").strip()
-    cadres = Cadre.objects.none()
-    if query:
-        cadres = Cadre.objects.filter(Q(name__icontains=query) | Q(id_number__iexact=query)).order_by("name", "pk")
-    page = Paginator(cadres, 20).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    for cadre in page.object_list:
-        cadre.posts = list(cadre.appointments.active_on(today).select_related("unit"))
-    return render(request, "supervision/records/cadre_choice.html", {"query": query, "page": page})
+    # The same search as the file's: name part, full ID number or its last digits.
+    search = search_cadres(query, timezone.localdate())
+    page = Paginator(search.cadres, 20).get_page(request.GET.get("page"))
+    return render(request, "supervision/records/cadre_choice.html",
+                  {"query": query, "page": page, "problem": search.problem})
 
 
 @capability_required(Capability.VIEW_SUPERVISION)
