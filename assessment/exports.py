@@ -75,10 +75,10 @@ def results_csv_bytes(table: ResultsTable) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def results_xlsx_bytes(table: ResultsTable) -> bytes:
+def results_xlsx_bytes(table: ResultsTable, title: str = "results") -> bytes:
     book = Workbook()
     worksheet = book.active
-    worksheet.title = "results"
+    worksheet.title = title[:31]
     worksheet.append(table.header)
     for row in table.rows:
         worksheet.append([formula_safe(value) for value in row])

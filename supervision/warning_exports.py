@@ -7,18 +7,15 @@ written with a leading apostrophe, so a name typed into a record can never run i
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
-from assessment.exports import formula_safe
+from assessment.exports import EXPORT_FORMATS as RESULT_EXPORT_FORMATS
+from assessment.exports import ResultsTable, results_xlsx_bytes
 from cadres.models import Appointment, Cadre, Unit
 from supervision.models import UnitWarningState
 from supervision.points import WarningLevel, cadre_points, line_of
@@ -30,40 +27,9 @@ WARNING_COLUMNS = ("unit_code", "unit_name", "level", "share", "cadres", "cadres
 POINTS_COLUMNS = ("id_number", "name", "unit_code", "points", "line")
 
 
-def safe_cell(value):
-    """A cell value that cannot be taken for a formula, with Decimals as numbers a sheet can sum."""
-    if isinstance(value, Decimal):
-        return float(value)
-    return formula_safe(value)
-
-
-@dataclass
-class Table:
-    header: list[str]
-    rows: list[list[object]]
-
-
-def csv_bytes(table: Table) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(table.header)
-    writer.writerows([[safe_cell(value) for value in row] for row in table.rows])
-    # The byte order mark is how Excel knows the file is UTF-8 and shows the Chinese names.
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def xlsx_bytes(table: Table, title: str = "Sheet1") -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    sheet.append(table.header)
-    for row in table.rows:
-        sheet.append([safe_cell(value) for value in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-EXPORT_FORMATS: dict[str, Callable[[Table], bytes]] = {".csv": csv_bytes, ".xlsx": xlsx_bytes}
+# The same flat tables and writers as the results export (formula-safe, UTF-8 CSV with a BOM).
+Table = ResultsTable
+EXPORT_FORMATS = RESULT_EXPORT_FORMATS
 
 
 def warnings_table(on: datetime.date) -> Table:
@@ -102,5 +68,5 @@ def overview_xlsx_bytes(states: Iterable[UnitWarningState]) -> bytes:
             for state in states]
     header = [_("单位代码"), _("单位名称"), _("单位类型"), _("预警等级"), _("有积分干部比例"), _("在任干部"),
               _("有积分干部"), _("原因"), _("评估日期")]
-    return xlsx_bytes(Table(header=header, rows=rows), title=str(_("单位预警")))
+    return results_xlsx_bytes(Table(header=header, rows=rows), title=str(_("单位预警")))
 
