@@ -38,6 +38,10 @@ class Capability(models.TextChoices):
     REVIEW_UPLOADS = "indicators.review_uploads", _("查看各部门填报情况并撤销导入")
     VIEW_SUPERVISION = "supervision.view_area", _("查看监督")
     VIEW_AUDIT_LOG = "audit.view_log", _("查看审计日志")
+    PUBLISH_RESULTS = "assessment.publish_results", _("锁定、发布和解锁考核周期")
+    MANAGE_FEEDBACK = "feedback.manage", _("编写反馈单、整改事项和评优")
+    VIEW_FEEDBACK = "feedback.view", _("查看各单位反馈单、整改和光荣榜")
+    UPDATE_OWN_RECTIFICATION = "feedback.update_own_rectification", _("填报本单位整改进展")
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -45,18 +49,23 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
         Capability.IMPORT_CADRES, Capability.VIEW_SCHEMES, Capability.MANAGE_SCHEMES, Capability.VIEW_DATA_AREA,
         Capability.VIEW_RESULTS, Capability.MANAGE_GRADES, Capability.REVIEW_UPLOADS,
+        Capability.PUBLISH_RESULTS, Capability.MANAGE_FEEDBACK, Capability.VIEW_FEEDBACK,
     }),
     Role.SUPERVISION_OFFICER: frozenset({
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
         Capability.VIEW_FULL_ID_NUMBER, Capability.IMPORT_CADRES, Capability.VIEW_SUPERVISION,
-        Capability.VIEW_RESULTS,
+        Capability.VIEW_RESULTS, Capability.VIEW_FEEDBACK,
     }),
     # A department sees the unit list (it fills in one row per unit) and its own data, nothing personal.
     Role.DATA_PROVIDER: frozenset({
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_DATA_AREA, Capability.UPLOAD_STATISTICS,
     }),
     # A unit viewer's unit list is restricted to its own unit by accounts.access.units_visible_to.
-    Role.UNIT_VIEWER: frozenset({Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_OWN_UNIT_RESULTS}),
+    # Its own unit's results and feedback only once the period is published (assessment.selectors).
+    Role.UNIT_VIEWER: frozenset({
+        Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_OWN_UNIT_RESULTS,
+        Capability.UPDATE_OWN_RECTIFICATION,
+    }),
     Role.AUDITOR: frozenset({Capability.VIEW_DASHBOARD, Capability.VIEW_AUDIT_LOG}),
     Role.SYSTEM_ADMIN: frozenset({
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "assessment",
     "indicators",
     "supervision",
+    "feedback",
 ]
 
 MIDDLEWARE = [

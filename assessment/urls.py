@@ -31,5 +31,7 @@ urlpatterns = [
     path("registry/", include("cadres.urls")),
     path("data/", include("indicators.urls")),
     path("supervision/", include("supervision.urls")),
+    path("analysis/", include("assessment.urls_analysis")),
+    path("feedback/", include("feedback.urls")),
     path("admin/", admin.site.urls),
 ]

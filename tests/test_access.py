@@ -6,6 +6,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.roles import Role
+from tests.analysis_objects import ANALYSIS_ALLOWED, ANALYSIS_POST_ONLY, analysis_url
+from tests.feedback_objects import FEEDBACK_ALLOWED, FEEDBACK_POST_ONLY, feedback_url
 from tests.supervision_objects import SUPERVISION_POST_ONLY, supervision_url
 
 ALL_ROLES = frozenset(Role)
@@ -41,12 +43,14 @@ ALLOWED = {
     "indicators:batch_status": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
     "indicators:batch_file": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
     "indicators:batch_annotated": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
+    **ANALYSIS_ALLOWED,
+    **FEEDBACK_ALLOWED,
 }
 # Every supervision page is for supervision officers alone (SPEC §1, 三员分立).
 SUPERVISION_ONLY = frozenset({Role.SUPERVISION_OFFICER})
 # Answer a GET with 405 whoever asks.
 POST_ONLY = {"logout", "cadres:roster_import_confirm", "assessment:scheme_import_confirm",
-             "indicators:batch_confirm", "indicators:batch_rollback"} | SUPERVISION_POST_ONLY
+             "indicators:batch_confirm", "indicators:batch_rollback"} | SUPERVISION_POST_ONLY | ANALYSIS_POST_ONLY | FEEDBACK_POST_ONLY
 STAFF = {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN, Role.AUDITOR}
 
 
@@ -90,6 +94,10 @@ def data_objects(registry) -> dict:
 def url_for(name: str, registry, pattern=None) -> str:
     if name.startswith("supervision:"):
         return supervision_url(name, pattern, registry)
+    if name in ANALYSIS_ALLOWED or name in ANALYSIS_POST_ONLY:
+        return analysis_url(name, pattern, registry)
+    if name in FEEDBACK_ALLOWED or name in FEEDBACK_POST_ONLY:
+        return feedback_url(name, pattern, registry)
     if name.startswith("indicators:") and name != "indicators:index":
         data = data_objects(registry)
         if name.startswith("indicators:batch_") and name != "indicators:batch_list":

@@ -38,6 +38,14 @@ class Period(models.Model):
     results_version = models.PositiveIntegerField(_("结果版本"), default=0, editable=False)
     recompute_queued = models.BooleanField(_("已排队重算"), default=False, editable=False)
     computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True, editable=False)
+    # Who froze and who released the results; each change of state is also in the audit log, and
+    # an unlock, which needs a reason, lives only there.
+    locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True, editable=False)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("锁定人"), null=True, blank=True,
+                                  editable=False, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发布人"), null=True, blank=True,
+                                     editable=False, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("考核周期")
