@@ -5,6 +5,8 @@ executed eagerly in-process, so a newcomer needs nothing else. Setting ``DATABAS
 ``REDIS_URL`` switches to PostgreSQL and a real Celery worker on Redis.
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -74,6 +76,10 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_htmx",
+    # The second factor (TOTP apps and one-time recovery codes); accounts/ drives them.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "cadres",
     "assessment",
@@ -142,6 +148,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Level 3 asks for periodic change (ASVS does not; docs/security.md explains). 0 turns it off.
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -154,6 +162,8 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "accounts.validators.CharacterClassValidator",
         "OPTIONS": {"min_classes": env_int("PASSWORD_MIN_CHARACTER_CLASSES", 3)},
     },
+    # Records when each password is saved; the account gate sends an expired one to the change form.
+    {"NAME": "accounts.validators.PasswordAgeValidator", "OPTIONS": {"max_age_days": PASSWORD_MAX_AGE_DAYS}},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -176,6 +186,17 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# The second factor (accounts.second_factor): the name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "干部考核与监督平台")
+# Accounts nobody has logged into for this many days are deactivated each night (accounts.tasks).
+ACCOUNT_INACTIVE_DAYS = env_int("ACCOUNT_INACTIVE_DAYS", 90)
+# The audit log is kept at least this long; nothing younger can be purged (GB/T 22239: 180 days at least).
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 180")
+# The longest a break-glass superuser (manage.py break_glass) may last.
+BREAK_GLASS_MAX_HOURS = env_int("BREAK_GLASS_MAX_HOURS", 8)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -243,6 +264,23 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Security -------------------------------------------------------------------------------
+# ID numbers and phone numbers are encrypted at rest (cadres.personal_data). Production brings its
+# own keys, kept apart from the database backups: FIELD_ENCRYPTION_KEYS (Fernet keys, the first
+# encrypts, all decrypt: rotation) and FIELD_HASH_KEY (the key of the searchable digests, which
+# cannot change without recomputing them). A local installation derives both from its SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+FIELD_HASH_KEY = env_str("FIELD_HASH_KEY")
+if PRODUCTION and (not FIELD_ENCRYPTION_KEYS or len(FIELD_HASH_KEY) < 32):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY (at least 32 characters) must be set in production")
+
+
+def _derived_key(purpose: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(f"{purpose}:{SECRET_KEY}".encode()).digest()).decode()
+
+
+FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_derived_key("field-encryption")]
+FIELD_HASH_KEY = FIELD_HASH_KEY or _derived_key("field-hash")
 # Behind a TLS-terminating proxy in production; the embedded default serves plain HTTP locally.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", PRODUCTION)
 SESSION_COOKIE_SECURE = SECURE_HTTPS

@@ -42,9 +42,17 @@ class CadreAdmin(RegistryImportExportAdmin):
     resource_classes = [CadreResource]
     list_display = ("name", "gender", "rank", "masked_id_number", "birth_date")
     list_filter = ("rank", "gender")
-    search_fields = ("name", "=id_number")
+    search_fields = ("name",)
     inlines = [AppointmentInline]
     change_list_template = "admin/cadres/cadre/change_list.html"
+
+    def get_search_results(self, request, queryset, search_term):
+        # ID numbers are encrypted: a whole number typed in the search box is found by its digest.
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if len(term) == 18:
+            found = found | queryset.with_id_number(term)
+        return found, may_have_duplicates
 
     @admin.display(description=_("身份证号"))
     def masked_id_number(self, cadre):

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cadres import personal_data
+from cadres.fields import EncryptedCharField, KeyedDigestField
 from cadres.id_numbers import id_number_problem
 
 
@@ -111,6 +113,19 @@ class Rank(models.TextChoices):
 
 
 class CadreQuerySet(models.QuerySet):
+    def with_id_number(self, number: str):
+        return self.filter(id_number_digest=personal_data.id_number_digest(number))
+
+    def with_id_numbers(self, numbers):
+        return self.filter(id_number_digest__in=[personal_data.id_number_digest(n) for n in numbers])
+
+    def with_id_number_ending(self, tail: str):
+        """Cadres whose ID number ends with ``tail`` (at least ID_TAIL_LENGTH characters): the
+        digest of the last characters narrows the search, the decrypted numbers decide."""
+        tail = personal_data.normalise_id_number(tail)
+        candidates = self.filter(id_number_tail_digest=personal_data.id_tail_digest(tail))
+        return self.filter(pk__in=[cadre.pk for cadre in candidates if cadre.id_number.endswith(tail)])
+
     def serving_in(self, unit: Unit, on: date):
         """Cadres holding a post in the unit on that date."""
         current = Appointment.objects.active_on(on).filter(unit=unit)
@@ -125,11 +140,11 @@ class Cadre(models.Model):
     political_status = models.CharField(_("政治面貌"), max_length=20, blank=True)
     education = models.CharField(_("学历"), max_length=30, blank=True)
     rank = models.CharField(_("职级"), max_length=20, choices=Rank.choices, blank=True)
-    id_number = models.CharField(
-        _("身份证号"), max_length=18, unique=True,
-        error_messages={"unique": _("该身份证号已登记在另一名干部名下")},
-    )
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Encrypted at rest (cadres.personal_data); found through the keyed digests below.
+    id_number = EncryptedCharField(_("身份证号"), plain_max_length=18)
+    id_number_digest = KeyedDigestField(source="id_number", unique=True)
+    id_number_tail_digest = KeyedDigestField(source="id_number", digest="id_tail_digest", db_index=True)
+    phone = EncryptedCharField(_("联系电话"), plain_max_length=20, blank=True)
 
     objects = CadreQuerySet.as_manager()
 
@@ -150,6 +165,14 @@ class Cadre(models.Model):
             problem = id_number_problem(self.id_number)
             if problem:
                 raise ValidationError({"id_number": problem})
+
+    def validate_unique(self, exclude=None) -> None:
+        # The unique index is on the digest, which forms never show; check it against the number.
+        super().validate_unique(exclude=exclude)
+        if self.id_number and (exclude is None or "id_number" not in exclude):
+            taken = Cadre.objects.with_id_number(self.id_number).exclude(pk=self.pk).exists()
+            if taken:
+                raise ValidationError({"id_number": _("该身份证号已登记在另一名干部名下")})
 
     def current_appointments(self, on: date | None = None):
         return self.appointments.active_on(on or date.today()).select_related("unit")

@@ -40,6 +40,21 @@ class CodeForeignKeyWidget(ForeignKeyWidget):
             raise ValueError(_("代码“%(code)s”找不到对应的单位") % {"code": value}) from exc
 
 
+class IdNumberWidget(ForeignKeyWidget):
+    """A cadre written as the ID number; the numbers are encrypted, so it is found by its digest."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Cadre, field="id_number", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if not value:
+            return None
+        cadre = Cadre.objects.with_id_number(str(value)).first()
+        if cadre is None:
+            raise ValueError(_("身份证号“%(number)s”找不到对应的干部") % {"number": value})
+        return cadre
+
+
 class UnitResource(resources.ModelResource):
     code = fields.Field(attribute="code", column_name="代码")
     name = fields.Field(attribute="name", column_name="名称")
@@ -84,6 +99,11 @@ class CadreResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.mask_personal_numbers = mask_personal_numbers
 
+    def get_instance(self, instance_loader, row):
+        # The ID number is encrypted at rest: the existing cadre is found through its digest.
+        number = row.get(self.fields["id_number"].column_name)
+        return Cadre.objects.with_id_number(str(number)).first() if number else None
+
     def dehydrate_id_number(self, cadre):
         from cadres.id_numbers import mask_id_number
 
@@ -97,7 +117,7 @@ class CadreResource(resources.ModelResource):
 
 class AppointmentResource(resources.ModelResource):
     cadre = fields.Field(attribute="cadre", column_name="身份证号",
-                         widget=ForeignKeyWidget(Cadre, field="id_number"))
+                         widget=IdNumberWidget())
     cadre_name = fields.Field(attribute="cadre__name", column_name="姓名", readonly=True)
     unit = fields.Field(attribute="unit", column_name="单位代码", widget=CodeForeignKeyWidget(Unit, field="code"))
     title = fields.Field(attribute="title", column_name="职务")

@@ -253,7 +253,7 @@ def plan_roster(entries: list[RosterEntry], problems: list[Problem]) -> RosterPl
     by_id: dict[str, list[RosterEntry]] = defaultdict(list)
     for entry in entries:
         by_id[entry.id_number].append(entry)
-    existing = {cadre.id_number: cadre for cadre in Cadre.objects.filter(id_number__in=by_id)}
+    existing = {cadre.id_number: cadre for cadre in Cadre.objects.with_id_numbers(by_id)}
     appointments_of: dict[int, list[Appointment]] = defaultdict(list)
     for appointment in Appointment.objects.filter(cadre__in=existing.values()).select_related("unit"):
         appointments_of[appointment.cadre_id].append(appointment)

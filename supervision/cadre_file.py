@@ -72,8 +72,7 @@ def search_cadres(query: str, on: datetime.date) -> CadreSearch:
         return CadreSearch(query=text, cadres=Cadre.objects.none(), by_id_number=True,
                            problem=_("按身份证号查找时请至少输入后%(count)d位") % {"count": MIN_ID_DIGITS})
     if by_id_number:
-        cadres = Cadre.objects.filter(id_number=text) if len(text) == 18 else Cadre.objects.filter(
-            id_number__endswith=text)
+        cadres = Cadre.objects.with_id_number(text) if len(text) == 18 else Cadre.objects.with_id_number_ending(text)
     else:
         cadres = Cadre.objects.filter(name__icontains=text)
     cadres = with_current_posts(

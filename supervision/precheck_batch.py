@@ -98,7 +98,7 @@ def precheck_batch(lines: list[BatchLine], on: datetime.date) -> list[BatchEntry
     wanted = sorted({line.id_number for line in lines if not line.problem and not id_number_problem(line.id_number)})
     cadres: dict[str, Cadre] = {}
     for start in range(0, len(wanted), _CHUNK):
-        found = with_current_posts(Cadre.objects.filter(id_number__in=wanted[start:start + _CHUNK]), on)
+        found = with_current_posts(Cadre.objects.with_id_numbers(wanted[start:start + _CHUNK]), on)
         cadres.update({cadre.id_number: cadre for cadre in found})
     verdicts = precheck_many(list(cadres.values()), on) if cadres else {}
     entries = []

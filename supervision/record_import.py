@@ -168,7 +168,7 @@ class CadreIndex:
                 texts.add(_id_text(raw))
             else:
                 names.add(_plain(row.values.get("name")))
-        self.by_id = {cadre.id_number.upper(): cadre for cadre in Cadre.objects.filter(id_number__in=texts)}
+        self.by_id = {cadre.id_number.upper(): cadre for cadre in Cadre.objects.with_id_numbers(texts)}
         self.by_name: dict[str, list[Cadre]] = defaultdict(list)
         for cadre in Cadre.objects.filter(name__in=names - {""}):
             self.by_name[cadre.name].append(cadre)
@@ -176,8 +176,11 @@ class CadreIndex:
         # digits; the cadre is found only when one stored ID number reads as that same number.
         self.by_number: dict[float, list[Cadre]] = defaultdict(list)
         if numeric:
-            for cadre in Cadre.objects.filter(id_number__regex=r"^[0-9]{18}$"):
-                self.by_number[float(int(cadre.id_number))].append(cadre)
+            # The numbers are encrypted, so this reads (and decrypts) every cadre: rare, and only
+            # for a sheet whose ID column was typed as numbers.
+            for cadre in Cadre.objects.all():
+                if cadre.id_number.isdigit() and len(cadre.id_number) == 18:
+                    self.by_number[float(int(cadre.id_number))].append(cadre)
 
     def read(self, table: SheetTable, row: SheetRow, problems: list[Problem]) -> Cadre | None:
         raw = row.values.get("id_number")

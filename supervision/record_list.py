@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from assessment.exports import formula_safe
 from cadres.filters import StyledFilterSet
 from cadres.models import Appointment
+from cadres.personal_data import id_number_digest
 from supervision.models import Record, RecordType
 
 # A cell that starts like a formula would be run by Excel when the file is opened (CSV/formula injection).
@@ -50,7 +51,7 @@ class RecordFilter(StyledFilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(Q(cadre__name__icontains=value) | Q(cadre__id_number__iexact=value))
+        return queryset.filter(Q(cadre__name__icontains=value) | Q(cadre__id_number_digest=id_number_digest(value)))
 
 
 

@@ -6,6 +6,7 @@ controlled environment and reports what Django actually loaded.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -17,7 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SWITCHES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_HTTPS", "SQLITE_NAME")
+SWITCHES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_HTTPS", "SQLITE_NAME",
+            "FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEY")
 
 REPORT = """
 import json
@@ -49,6 +51,8 @@ def production_env() -> dict[str, str]:
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "DEBUG": "false",
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "FIELD_HASH_KEY": secrets.token_urlsafe(48),
     }
 
 
@@ -132,3 +136,12 @@ def test_unreadable_debug_value_is_refused():
     assert completed.returncode != 0
     assert "ImproperlyConfigured" in completed.stderr
     assert "DEBUG must be true or false" in completed.stderr
+
+
+@pytest.mark.parametrize("missing", ["FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEY"])
+def test_production_refuses_to_start_without_its_personal_data_keys(missing):
+    env = production_env()
+    del env[missing]
+    completed = run_python(["-c", REPORT], **env)
+    assert completed.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY" in completed.stderr

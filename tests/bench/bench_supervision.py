@@ -60,6 +60,8 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from cadres import personal_data  # noqa: E402
+from cadres.id_numbers import check_character  # noqa: E402
 from cadres.models import Appointment, Cadre, Unit  # noqa: E402
 from supervision.evaluation import evaluate_everyone  # noqa: E402
 from supervision.models import (  # noqa: E402
@@ -105,7 +107,7 @@ def build(rng: np.random.Generator) -> None:
         for model in (AlertHandling, Alert.records.through, Alert, CadrePointsState, UnitWarningState,
                       EfficiencyWarning, Record, Appointment):
             cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
-    Cadre.objects.filter(id_number__startswith=PREFIX).delete()
+    Cadre.objects.filter(name__startswith=PREFIX).delete()
     Unit.objects.filter(code__startswith=PREFIX).delete()
     kinds = np.array(["township", "street", "department", "state_enterprise"])
     codes = np.array([f"{PREFIX}{index:05d}" for index in range(UNITS)])
@@ -113,13 +115,18 @@ def build(rng: np.random.Generator) -> None:
              to_csv(codes, np.char.add("基准单位", codes), kinds[np.arange(UNITS) % 4], np.full(UNITS, "t"),
                     np.arange(UNITS)))
     unit_ids = np.array(list(Unit.objects.filter(code__startswith=PREFIX).order_by("code").values_list("pk", flat=True)))
-    numbers = np.array([f"{PREFIX}{index:016d}" for index in range(CADRES)])
-    copy_csv("cadres_cadre", ["name", "gender", "id_number", "ethnicity", "political_status", "education", "rank",
-                              "phone"],
-             to_csv(np.char.add("干部", np.arange(CADRES).astype(str)), np.where(np.arange(CADRES) % 3, "M", "F"),
-                    numbers, *(np.full(CADRES, "") for _ in range(5))),
+    # ID numbers are stored encrypted with their keyed digests, as the model's fields write them.
+    numbers = [f"{index + 1:017d}{check_character(f'{index + 1:017d}')}" for index in range(CADRES)]
+    copy_csv("cadres_cadre", ["name", "gender", "id_number", "id_number_digest", "id_number_tail_digest",
+                              "ethnicity", "political_status", "education", "rank", "phone"],
+             to_csv(np.char.add(f"{PREFIX}干部", np.arange(CADRES).astype(str)),
+                    np.where(np.arange(CADRES) % 3, "M", "F"),
+                    [personal_data.encrypt(number) for number in numbers],
+                    [personal_data.id_number_digest(number) for number in numbers],
+                    [personal_data.id_tail_digest(number) for number in numbers],
+                    *(np.full(CADRES, "") for _ in range(5))),
              blank=("ethnicity", "political_status", "education", "rank", "phone"))
-    cadre_ids = np.array(list(Cadre.objects.filter(id_number__startswith=PREFIX).order_by("id_number")
+    cadre_ids = np.array(list(Cadre.objects.filter(name__startswith=PREFIX).order_by("pk")
                               .values_list("pk", flat=True)))
     # Every cadre serves in one unit; one in ten moved there from another unit in 2023.
     home = unit_ids[np.arange(CADRES) % UNITS]
@@ -172,7 +179,7 @@ def build(rng: np.random.Generator) -> None:
 
 
 def built() -> bool:
-    return (Cadre.objects.filter(id_number__startswith=PREFIX).count() == CADRES
+    return (Cadre.objects.filter(name__startswith=PREFIX).count() == CADRES
             and Record.objects.count() >= RECORDS and not os.environ.get("BENCH_REBUILD"))
 
 

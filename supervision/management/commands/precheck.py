@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, id_number: str, date: str | None = None, **options):
         on = _date(date) if date else timezone.localdate()
         id_number = id_number.strip().upper()
-        cadre = Cadre.objects.filter(id_number=id_number).first()
+        cadre = Cadre.objects.with_id_number(id_number).first()
         if cadre is None:
             problem = id_number_problem(id_number)
             reason = _("（%(problem)s）") % {"problem": problem} if problem else ""
