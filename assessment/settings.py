@@ -281,6 +281,8 @@ def _derived_key(purpose: str) -> str:
 
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_derived_key("field-encryption")]
 FIELD_HASH_KEY = FIELD_HASH_KEY or _derived_key("field-hash")
+# Officers may not open their own supervision file nor one of a relative tied to them this way.
+RECUSAL_RELATIONS = env_list("RECUSAL_RELATIONS", ["配偶", "父母", "子女", "兄弟姐妹", "配偶的父母", "子女的配偶"])
 # Behind a TLS-terminating proxy in production; the embedded default serves plain HTTP locally.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", PRODUCTION)
 SESSION_COOKIE_SECURE = SECURE_HTTPS

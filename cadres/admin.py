@@ -5,7 +5,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from accounts.access import may_see_full_id_number
 from cadres.id_numbers import mask_id_number
-from cadres.models import Appointment, Cadre, Unit
+from cadres.models import Appointment, Cadre, Kinship, Unit
 from cadres.resources import AppointmentResource, CadreResource, UnitResource
 
 
@@ -37,13 +37,22 @@ class AppointmentInline(admin.TabularInline):
     fields = ("unit", "title", "role", "start_date", "end_date")
 
 
+class KinshipInline(admin.TabularInline):
+    model = Kinship
+    fk_name = "cadre"
+    extra = 0
+    autocomplete_fields = ("relative",)
+    fields = ("relative", "relation")
+
+
 @admin.register(Cadre)
 class CadreAdmin(RegistryImportExportAdmin):
     resource_classes = [CadreResource]
     list_display = ("name", "gender", "rank", "masked_id_number", "birth_date")
     list_filter = ("rank", "gender")
     search_fields = ("name",)
-    inlines = [AppointmentInline]
+    inlines = [AppointmentInline, KinshipInline]
+    autocomplete_fields = ("account",)
     change_list_template = "admin/cadres/cadre/change_list.html"
 
     def get_search_results(self, request, queryset, search_term):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -145,6 +146,10 @@ class Cadre(models.Model):
     id_number_digest = KeyedDigestField(source="id_number", unique=True)
     id_number_tail_digest = KeyedDigestField(source="id_number", digest="id_tail_digest", db_index=True)
     phone = EncryptedCharField(_("联系电话"), plain_max_length=20, blank=True)
+    # The cadre's own login, when the cadre works in this system: officers must recuse themselves
+    # from their own supervision file and their close relatives' (supervision.recusal).
+    account = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("本人系统账号"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="cadre")
 
     objects = CadreQuerySet.as_manager()
 
@@ -254,3 +259,37 @@ def overlapping_principal_appointments(appointment: Appointment) -> list[Appoint
     if appointment.end_date:
         others = others.filter(start_date__lte=appointment.end_date)
     return list(others.order_by("start_date"))
+
+
+class Relation(models.TextChoices):
+    SPOUSE = "配偶", _("配偶")
+    PARENT = "父母", _("父母")
+    CHILD = "子女", _("子女")
+    SIBLING = "兄弟姐妹", _("兄弟姐妹")
+    PARENT_IN_LAW = "配偶的父母", _("配偶的父母")
+    CHILD_IN_LAW = "子女的配偶", _("子女的配偶")
+    OTHER = "其他亲属", _("其他亲属")
+
+
+class Kinship(models.Model):
+    """A family tie between two cadres, as declared in their personal-matters reports (个人有关事项).
+
+    Which relations oblige an officer to recuse himself is configured (RECUSAL_RELATIONS); a tie
+    counts in both directions."""
+
+    cadre = models.ForeignKey(Cadre, verbose_name=_("干部"), on_delete=models.CASCADE, related_name="kinships")
+    relative = models.ForeignKey(Cadre, verbose_name=_("亲属"), on_delete=models.CASCADE, related_name="+")
+    relation = models.CharField(_("关系"), max_length=16, choices=Relation.choices)
+
+    class Meta:
+        verbose_name = _("亲属关系")
+        verbose_name_plural = _("亲属关系")
+        constraints = [
+            models.UniqueConstraint(fields=["cadre", "relative"], name="one_kinship_per_pair",
+                                    violation_error_message=_("这两名干部之间已登记亲属关系")),
+            models.CheckConstraint(condition=~Q(cadre=models.F("relative")), name="kinship_not_with_oneself",
+                                   violation_error_message=_("不能把干部登记为自己的亲属")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} — {self.relative}（{self.get_relation_display()}）"

@@ -38,6 +38,7 @@ from supervision.models import (
     RecordType,
     RuleVersion,
 )
+from supervision.recusal import check_not_recused, recused_cadre_ids
 from supervision.rule_preview import rule_preview
 from supervision.rules import in_force, rule_draft_problems, rule_version_create, type_points_of
 from supervision.warning_exports import XLSX_CONTENT_TYPE, overview_xlsx_bytes
@@ -53,7 +54,8 @@ def alert_list(request):
     if filters.get("unit"):
         unit = Unit.objects.filter(code=filters["unit"].strip()).first()
     alerts = alert_inbox(status=filters.get("status", ""), line=filters.get("line", ""),
-                         unit_id=unit.pk if unit else (-1 if filters.get("unit") else None))
+                         unit_id=unit.pk if unit else (-1 if filters.get("unit") else None)
+                         ).exclude(cadre_id__in=recused_cadre_ids(request.user))
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "supervision/alerts/alert_list.html", {
         "form": form, "page": page, "open_count": Alert.objects.filter(status=AlertStatus.OPEN).count(),
@@ -63,6 +65,7 @@ def alert_list(request):
 @capability_required(Capability.VIEW_SUPERVISION)
 def alert_detail(request, alert_pk: int):
     alert = get_object_or_404(Alert.objects.select_related("cadre", "rule_version", "closed_by"), pk=alert_pk)
+    check_not_recused(request, alert.cadre)
     form = AlertHandlingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -38,6 +38,7 @@ from supervision.precheck_batch import (
     precheck_batch,
     too_many,
 )
+from supervision.recusal import check_not_recused
 from supervision.tasks import generate_supervision_report
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -80,6 +81,7 @@ def _url_around_pk(name: str, kwarg: str) -> tuple[str, str] | None:
 @capability_required(Capability.VIEW_SUPERVISION)
 def cadre_file_view(request, cadre_pk: int):
     cadre = get_object_or_404(Cadre, pk=cadre_pk)
+    check_not_recused(request, cadre)
     file = cadre_file(cadre, timezone.localdate())
     record_event("supervision.file_view", request=request, obj=cadre)
     return render(request, "supervision/file/cadre_file.html", {
@@ -97,6 +99,7 @@ def cadre_file_view(request, cadre_pk: int):
 @capability_required(Capability.VIEW_SUPERVISION)
 def mandatory_check_add(request, cadre_pk: int):
     cadre = get_object_or_404(Cadre, pk=cadre_pk)
+    check_not_recused(request, cadre)
     form = MandatoryCheckForm(request.POST)
     if form.is_valid():
         check = mandatory_check_record(cadre=cadre, user=request.user, request=request, **form.cleaned_data)
@@ -138,6 +141,7 @@ def precheck_view(request):
         else:
             context.update(search=search, candidates=candidates[:50], more=len(candidates) > 50)
     if cadre is not None:
+        check_not_recused(request, cadre)
         verdict = precheck(cadre, on)
         log_precheck(verdict, request=request, mode="single")
         context["verdict"] = verdict

@@ -26,6 +26,7 @@ from supervision.cadre_file import search_cadres
 from supervision.forms import RecordEditForm, RecordForm
 from supervision.models import Record, RecordAttachment, RecordImportBatch
 from supervision.record_list import RecordFilter, record_list, records_xlsx
+from supervision.recusal import check_not_recused, recused_cadre_ids
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECORDS_PER_PAGE = 30
@@ -59,6 +60,7 @@ def _add_attachments(request, record: Record, files) -> None:
 @capability_required(Capability.VIEW_SUPERVISION)
 def record_create(request, cadre_pk: int):
     cadre = get_object_or_404(Cadre, pk=cadre_pk)
+    check_not_recused(request, cadre)
     form = RecordForm(request.POST or None, request.FILES or None, initial={"date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -107,6 +109,7 @@ def version_history(record: Record) -> list[dict]:
 def record_edit(request, record_pk: int):
     record = get_object_or_404(Record.objects.select_related("cadre", "record_type", "follows__record_type",
                                                               "import_batch", "entered_by"), pk=record_pk)
+    check_not_recused(request, record.cadre)
     initial = {"record_type": record.record_type_id, "date": record.date, "source": record.source,
                "document_number": record.document_number, "summary": record.summary}
     form = RecordEditForm(request.POST or None, request.FILES or None, initial=initial)
@@ -144,7 +147,8 @@ def record_edit(request, record_pk: int):
 
 @capability_required(Capability.VIEW_SUPERVISION)
 def attachment_download(request, attachment_pk: int):
-    attachment = get_object_or_404(RecordAttachment.objects.select_related("record"), pk=attachment_pk)
+    attachment = get_object_or_404(RecordAttachment.objects.select_related("record__cadre"), pk=attachment_pk)
+    check_not_recused(request, attachment.record.cadre)
     try:
         handle = records.open_attachment(attachment, user=request.user, request=request)
     except FileNotFoundError as missing:
@@ -155,7 +159,8 @@ def attachment_download(request, attachment_pk: int):
 
 @capability_required(Capability.VIEW_SUPERVISION)
 def record_list_page(request):
-    filterset = RecordFilter(request.GET or None, queryset=record_list())
+    filterset = RecordFilter(request.GET or None,
+                             queryset=record_list().exclude(cadre_id__in=recused_cadre_ids(request.user)))
     found = filterset.qs
     if request.GET.get("_export") == "xlsx":
         record_event("supervision.records.exported", request=request, rows=found.count(),
