@@ -40,6 +40,10 @@ MAX_COMPRESSION_RATIO = 200
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
 MAX_ZIP_ENTRIES = 10_000
 _ENTITY_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+# Whitespace, processing instructions and comments: what may stand before the root element.
+_PROLOG = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_PROLOG_LIMIT = 64 * 1024
 
 
 class Severity:
@@ -253,9 +257,20 @@ def _check_zip_container(data: bytes) -> None:
         for entry in entries:
             if entry.filename.lower().endswith((".xml", ".rels")):
                 with archive.open(entry) as part:
-                    # Declarations sit at the top of a part; office software never writes entities.
-                    if _ENTITY_DECLARATION.search(part.read(4096)):
-                        raise WorkbookRejected([Problem(_("文件包含不允许的 XML 实体声明，已拒绝"))])
+                    _check_xml_prolog(part.read(_PROLOG_LIMIT))
+
+
+def _check_xml_prolog(head: bytes) -> None:
+    """Refuse a part that declares a document type or entities ("billion laughs", external
+    entities). XML allows declarations only before the root element, so the prolog is all that
+    needs reading; office software writes a prolog of one line, so one longer than the limit
+    (padding that pushes a declaration out of sight) is refused as well."""
+    prolog = _PROLOG.match(head.removeprefix(b"\xef\xbb\xbf"))
+    rest = head.removeprefix(b"\xef\xbb\xbf")[prolog.end():]
+    if _ENTITY_DECLARATION.match(rest):
+        raise WorkbookRejected([Problem(_("文件包含不允许的 XML 实体声明，已拒绝"))])
+    if rest and not _ROOT_START.match(rest):
+        raise WorkbookRejected([Problem(_("文件内部结构异常（XML 声明部分过长或不完整），已拒绝"))])
 
 
 @dataclass

@@ -254,11 +254,18 @@ def test_a_doctype_in_a_part_is_refused():
     assert "文件包含不允许的 XML 实体声明，已拒绝" in rejection(data, "统计.xlsx")
 
 
-def test_a_doctype_hidden_below_the_top_of_a_sheet_is_refused_when_formats_are_read():
+def test_a_doctype_hidden_below_a_comment_at_the_top_of_a_sheet_is_refused():
     padding = b"<!--" + b"x" * 5000 + b"-->"
     data = rewrite_part(xlsx([["单位代码", "完成率"], ["S01", 0.5]], {"B2": "0%"}), "xl/worksheets/sheet1.xml",
                         lambda xml: xml.replace(b"<worksheet", padding + b"<!DOCTYPE worksheet><worksheet", 1))
-    assert "无法读取单元格格式：文件可能已损坏" in rejection(data, "统计.xlsx")
+    assert "文件包含不允许的 XML 实体声明，已拒绝" in rejection(data, "统计.xlsx")
+
+
+def test_a_prolog_padded_beyond_what_office_software_writes_is_refused():
+    padding = b"<!--" + b"x" * 70_000 + b"-->"
+    data = rewrite_part(xlsx([["单位代码", "完成率"], ["S01", 0.5]]), "xl/worksheets/sheet1.xml",
+                        lambda xml: xml.replace(b"<worksheet", padding + b"<!DOCTYPE worksheet><worksheet", 1))
+    assert "文件内部结构异常（XML 声明部分过长或不完整），已拒绝" in rejection(data, "统计.xlsx")
 
 
 def test_unreadable_formats_refuse_the_file_without_crashing():
