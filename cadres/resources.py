@@ -55,7 +55,16 @@ class IdNumberWidget(ForeignKeyWidget):
         return cadre
 
 
-class UnitResource(resources.ModelResource):
+class FormulaSafeResource(resources.ModelResource):
+    """Exports from admin go through the same formula guard as every other spreadsheet we write."""
+
+    def export_field(self, field, instance, **kwargs):
+        from assessment.exports import formula_safe
+
+        return formula_safe(super().export_field(field, instance, **kwargs))
+
+
+class UnitResource(FormulaSafeResource):
     code = fields.Field(attribute="code", column_name="代码")
     name = fields.Field(attribute="name", column_name="名称")
     kind = fields.Field(attribute="kind", column_name="类型", widget=ChoiceLabelWidget(UnitKind))
@@ -75,7 +84,7 @@ class UnitResource(resources.ModelResource):
         report_skipped = False
 
 
-class CadreResource(resources.ModelResource):
+class CadreResource(FormulaSafeResource):
     id_number = fields.Field(attribute="id_number", column_name="身份证号")
     name = fields.Field(attribute="name", column_name="姓名")
     gender = fields.Field(attribute="gender", column_name="性别", widget=ChoiceLabelWidget(Gender))
@@ -115,7 +124,7 @@ class CadreResource(resources.ModelResource):
         return mask_phone(cadre.phone) if self.mask_personal_numbers else cadre.phone
 
 
-class AppointmentResource(resources.ModelResource):
+class AppointmentResource(FormulaSafeResource):
     cadre = fields.Field(attribute="cadre", column_name="身份证号",
                          widget=IdNumberWidget())
     cadre_name = fields.Field(attribute="cadre__name", column_name="姓名", readonly=True)
