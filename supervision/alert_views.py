@@ -29,6 +29,7 @@ from supervision.alert_forms import (
     WarningFilterForm,
 )
 from supervision.alerts import AlertTransitionRefused, alert_inbox, close_alert, handle_alert
+from supervision.clearance import mark_readable
 from supervision.efficiency import recent_efficiency_counts, recent_efficiency_warnings
 from supervision.models import (
     Alert,
@@ -78,10 +79,11 @@ def alert_detail(request, alert_pk: int):
             return redirect("supervision:alert_detail", alert_pk=alert.pk)
     record_event("supervision.alert.viewed", request=request, obj=alert, cadre_id=alert.cadre_id)
     points = type_points_of(alert.rule_version)  # the points the alert was raised with
+    records = list(alert.records.select_related("record_type").order_by("date", "pk"))
+    mark_readable(records, request.user)
     return render(request, "supervision/alerts/alert_detail.html", {
         "alert": alert, "form": form,
-        "records": [(record, points.get(record.record_type_id, record.record_type.points))
-                    for record in alert.records.select_related("record_type").order_by("date", "pk")],
+        "records": [(record, points.get(record.record_type_id, record.record_type.points)) for record in records],
         "handlings": alert.handlings.select_related("handled_by").order_by("date", "pk"),
         "appointments": Appointment.objects.active_on(timezone.localdate()).filter(cadre=alert.cadre)
                                             .select_related("unit"),

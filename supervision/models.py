@@ -20,6 +20,14 @@ class GradeEffect(models.TextChoices):
     INCOMPETENT = "incompetent", _("当年定为不称职")
 
 
+class Sensitivity(models.IntegerChoices):
+    """A record's classification (密级), compared with the reader's clearance (supervision.clearance)."""
+
+    NORMAL = 1, _("普通")
+    SENSITIVE = 2, _("敏感")
+    CORE = 3, _("核心")
+
+
 class RecordType(models.Model):
     """A record type, or one grade/outcome of it (细类): 党纪处分·警告, 函询·采信了结, 信访举报·属实.
 
@@ -42,6 +50,9 @@ class RecordType(models.Model):
     )
     grade_effect = models.CharField(_("对年度考核等次的影响"), max_length=32, choices=GradeEffect.choices,
                                     blank=True, default=GradeEffect.NONE)
+    default_sensitivity = models.PositiveSmallIntegerField(
+        _("密级"), choices=Sensitivity.choices, default=Sensitivity.NORMAL,
+        help_text=_("该类型每条记录至少的密级；单条记录可以调高"))
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -66,6 +77,8 @@ class Record(models.Model):
     source = models.CharField(_("来源部门"), max_length=40, help_text=_("如 纪委监委、公安、审计、信访、组织部"))
     document_number = models.CharField(_("文号"), max_length=100, blank=True)
     summary = models.TextField(_("摘要"), blank=True)
+    # The record's own label; its type may classify it higher (effective_sensitivity).
+    sensitivity = models.PositiveSmallIntegerField(_("密级"), choices=Sensitivity.choices, default=Sensitivity.NORMAL)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     entered_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
@@ -85,9 +98,18 @@ class Record(models.Model):
     def __str__(self) -> str:
         return f"{self.record_type} {self.date:%Y-%m-%d}"
 
+    @property
+    def effective_sensitivity(self) -> int:
+        return max(self.sensitivity, self.record_type.default_sensitivity)
+
+    def get_effective_sensitivity_display(self) -> str:
+        return Sensitivity(self.effective_sensitivity).label
+
     def describe(self) -> str:
-        """The record as an officer cites it: type, date and document number."""
-        if self.document_number:
+        """The record as an officer cites it: type, date and document number. Citations travel into
+        verdicts, alerts and exports read by officers of any clearance, so a core record is cited
+        without its document number; the file shows it to those cleared."""
+        if self.document_number and self.effective_sensitivity < Sensitivity.CORE:
             return f"{self.record_type}（{self.date:%Y-%m-%d}，{self.document_number}）"
         return f"{self.record_type}（{self.date:%Y-%m-%d}）"
 

@@ -23,6 +23,7 @@ from cadres.forms import SpreadsheetUploadForm
 from cadres.models import Appointment, Cadre
 from supervision import record_import, records
 from supervision.cadre_file import search_cadres
+from supervision.clearance import check_may_read, readable_records
 from supervision.forms import RecordEditForm, RecordForm
 from supervision.models import Record, RecordAttachment, RecordImportBatch
 from supervision.record_list import RecordFilter, record_list, records_xlsx
@@ -110,6 +111,7 @@ def record_edit(request, record_pk: int):
     record = get_object_or_404(Record.objects.select_related("cadre", "record_type", "follows__record_type",
                                                               "import_batch", "entered_by"), pk=record_pk)
     check_not_recused(request, record.cadre)
+    check_may_read(request, record)
     initial = {"record_type": record.record_type_id, "date": record.date, "source": record.source,
                "document_number": record.document_number, "summary": record.summary}
     form = RecordEditForm(request.POST or None, request.FILES or None, initial=initial)
@@ -147,8 +149,10 @@ def record_edit(request, record_pk: int):
 
 @capability_required(Capability.VIEW_SUPERVISION)
 def attachment_download(request, attachment_pk: int):
-    attachment = get_object_or_404(RecordAttachment.objects.select_related("record__cadre"), pk=attachment_pk)
+    attachment = get_object_or_404(RecordAttachment.objects.select_related("record__cadre", "record__record_type"),
+                                   pk=attachment_pk)
     check_not_recused(request, attachment.record.cadre)
+    check_may_read(request, attachment.record)
     try:
         handle = records.open_attachment(attachment, user=request.user, request=request)
     except FileNotFoundError as missing:
@@ -160,7 +164,8 @@ def attachment_download(request, attachment_pk: int):
 @capability_required(Capability.VIEW_SUPERVISION)
 def record_list_page(request):
     filterset = RecordFilter(request.GET or None,
-                             queryset=record_list().exclude(cadre_id__in=recused_cadre_ids(request.user)))
+                             queryset=readable_records(record_list(), request.user).exclude(
+                                 cadre_id__in=recused_cadre_ids(request.user)))
     found = filterset.qs
     if request.GET.get("_export") == "xlsx":
         record_event("supervision.records.exported", request=request, rows=found.count(),
