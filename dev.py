@@ -107,6 +107,10 @@ def demo(host: str, port: int) -> int:
     say("载入演示数据（load_demo）", "loading the demo data (load_demo)")
     if run([python, manage, "load_demo"]) != 0:
         return fail("载入演示数据失败", "load_demo failed")
+    # Every login has a second step: a 6-digit code from the account's authenticator. The demo accounts
+    # have one enrolled already; their otpauth:// addresses can be added to a phone app, or the current
+    # codes printed at any time with `manage.py demo_codes` (demo only).
+    run([python, manage, "demo_codes", "--uri"])
 
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     browse_host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
@@ -115,6 +119,11 @@ def demo(host: str, port: int) -> int:
     say(f"网站地址：{address}", f"open {address}")
     say("演示账号和密码见上方列表（例如考核办：kaohe）",
         "the demo logins are listed above (e.g. the assessment officer: kaohe)")
+    venv_manage = f"{python.relative_to(ROOT)} manage.py demo_codes"
+    say(f"登录第二步要输入6位验证码：另开一个终端运行 {venv_manage} 查看当前验证码，"
+        "或把上方 otpauth:// 地址导入手机上的身份验证器",
+        f"the second login step asks for a 6-digit code: run {venv_manage} in another terminal, "
+        "or add the otpauth:// address above to an authenticator app")
     say("按 Ctrl+C 停止", "press Ctrl+C to stop")
     try:
         code = run([python, manage, "runserver", bind])

@@ -30,7 +30,8 @@ def has_role(user, role: Role) -> bool:
 
 
 def can(user, capability: Capability) -> bool:
-    # The superuser is the break-glass account: it may do anything, and what it views is logged like anyone's.
+    # The superuser is the break-glass account (manage.py break_glass: a reason, a few hours, on the audit
+    # log): it may do anything, and what it views is logged like anyone's.
     if user is not None and user.is_authenticated and user.is_active and user.is_superuser:
         return True
     return any(capability in CAPABILITIES[role] for role in roles_of(user))

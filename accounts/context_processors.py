@@ -10,8 +10,20 @@ NAVIGATION = (
         _("考核"),
         (
             ("assessment:period_list", _("考核结果"), Capability.VIEW_RESULTS),
+            ("analysis:index", _("考核分析"), Capability.VIEW_RESULTS),
             ("assessment:scheme_list", _("考核方案"), Capability.VIEW_SCHEMES),
             ("assessment:grade_index", _("干部年度等次"), Capability.MANAGE_GRADES),
+        ),
+    ),
+    (
+        _("反馈与整改"),
+        (
+            ("feedback:index", _("反馈单"), Capability.VIEW_FEEDBACK),
+            ("feedback:rectification_list", _("整改事项"), Capability.VIEW_FEEDBACK),
+            ("feedback:honours", _("光荣榜"), Capability.VIEW_FEEDBACK),
+            # A unit viewer's own unit: its published feedback and its items (the same pages, scoped).
+            ("feedback:index", _("本单位反馈单"), Capability.VIEW_OWN_UNIT_RESULTS),
+            ("feedback:rectification_list", _("本单位整改"), Capability.UPDATE_OWN_RECTIFICATION),
         ),
     ),
     (_("指标与数据"), (("indicators:index", _("指标与填报"), Capability.VIEW_DATA_AREA),)),
@@ -38,6 +50,8 @@ NAVIGATION = (
             ("supervision:rule_versions", _("预警规则"), Capability.VIEW_SUPERVISION),
         ),
     ),
+    (_("安全管理"), (("accounts:user_list", _("用户与角色"), Capability.MANAGE_ROLES),)),
+    (_("审计"), (("accounts:audit_log", _("审计日志"), Capability.VIEW_AUDIT_LOG),)),
 )
 
 

@@ -1,4 +1,5 @@
-"""Users' scope (which unit or department they act for) and the append-only audit log."""
+"""Users' scope (which unit or department they act for), their password's age, break-glass grants and
+the append-only audit log."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+
+
+class Clearance(models.IntegerChoices):
+    """How classified a supervision record a user may read (涉密权限); records carry the same scale."""
+
+    NORMAL = 1, _("普通")
+    SENSITIVE = 2, _("敏感")
+    CORE = 3, _("核心")
 
 
 class UserProfile(models.Model):
@@ -23,6 +32,12 @@ class UserProfile(models.Model):
         "cadres.Unit", verbose_name=_("填报部门"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="provider_profiles", help_text=_("职能部门填报员只能填报本部门提供的指标"),
     )
+    # Set by the security administrator with the roles; 核心 is given to few (supervision.clearance).
+    clearance = models.PositiveSmallIntegerField(_("涉密权限"), choices=Clearance.choices, default=Clearance.SENSITIVE)
+    # Written whenever the password is saved (accounts.validators.PasswordAgeValidator.password_changed).
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # Set when someone other than the user chose the password (admin, bootstrap): it is changed at next login.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户资料")
@@ -30,6 +45,29 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return self.full_name or self.user.get_username()
+
+
+class BreakGlassGrant(models.Model):
+    """A superuser granted by ``manage.py break_glass``: why, by whom at the console, and until when.
+
+    A superuser passes every capability (accounts.access.can), so the grant is short and ends by itself:
+    the next request after ``expires_at`` and the hourly sweep both take the superuser flag away."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.PROTECT,
+                             related_name="break_glass_grants")
+    reason = models.TextField(_("原因"))
+    granted_by = models.CharField(_("操作人（操作系统账号）"), max_length=150)
+    granted_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"))
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("应急超级用户授权")
+        verbose_name_plural = _("应急超级用户授权")
+        ordering = ["-granted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.granted_at:%Y-%m-%d %H:%M}"
 
 
 class AuditOutcome(models.TextChoices):

@@ -1,5 +1,10 @@
 """The roles of SPEC §1 and what each may do. This table is the one place that grants anything.
 
+Administration is split three ways (三员分立, GB/T 22239-2019 8.1.4.2): the system administrator keeps
+users and reference data, the security administrator alone assigns roles, unlocks accounts and resets
+second factors, and the audit administrator (``AUDITOR``) reads the audit log. No account holds two of
+them, nor one of them together with a business role (``role_combination_problem``).
+
 Every role is a Django group of the same name. ``CAPABILITIES`` grants the app's own actions
 (checked by ``accounts.access``); ``MODEL_PERMISSIONS`` grants Django model permissions, which is
 what Django admin checks. ``sync_role_groups`` writes the latter into the groups after migrations.
@@ -18,6 +23,7 @@ class Role(models.TextChoices):
     UNIT_VIEWER = "unit_viewer", _("被考核单位")
     AUDITOR = "auditor", _("审计管理员")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
 
 
 class Capability(models.TextChoices):
@@ -42,6 +48,9 @@ class Capability(models.TextChoices):
     MANAGE_FEEDBACK = "feedback.manage", _("编写反馈单、整改事项和评优")
     VIEW_FEEDBACK = "feedback.view", _("查看各单位反馈单、整改和光荣榜")
     UPDATE_OWN_RECTIFICATION = "feedback.update_own_rectification", _("填报本单位整改进展")
+    MANAGE_ROLES = "accounts.manage_roles", _("查看用户并分配角色")
+    UNLOCK_ACCOUNTS = "accounts.unlock_accounts", _("解锁被锁定的账号")
+    RESET_SECOND_FACTOR = "accounts.reset_second_factor", _("重置用户的双因素认证")
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -71,7 +80,34 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.VIEW_DASHBOARD, Capability.VIEW_UNITS, Capability.VIEW_CADRES,
         Capability.IMPORT_CADRES, Capability.VIEW_SCHEMES,
     }),
+    # Accounts' permissions, not their contents: no unit, cadre, scheme or record.
+    Role.SECURITY_ADMIN: frozenset({
+        Capability.VIEW_DASHBOARD, Capability.MANAGE_ROLES, Capability.UNLOCK_ACCOUNTS,
+        Capability.RESET_SECOND_FACTOR,
+    }),
 }
+
+# 三员: the three administrators, each of whom checks on the other two.
+ADMINISTRATOR_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
+
+
+def role_combination_problem(roles) -> str | None:
+    """Why these roles may not be held together by one account, or None when they may.
+
+    Two administrators in one account would let it check on itself; an administrator who also does
+    business work would administer (or audit) their own work. Business roles may be combined.
+    """
+    roles = set(roles)
+    administrators = [role for role in Role if role in roles & ADMINISTRATOR_ROLES]
+    if len(administrators) > 1:
+        return _("三员分立：%(roles)s不能由同一账号担任") % {
+            "roles": "、".join(str(role.label) for role in administrators)}
+    business = [role for role in Role if role in roles - ADMINISTRATOR_ROLES]
+    if administrators and business:
+        return _("三员分立：%(admin)s不能同时担任业务角色（%(roles)s）") % {
+            "admin": administrators[0].label, "roles": "、".join(str(role.label) for role in business)}
+    return None
+
 
 # Roles that work in Django admin (is_staff). The others use the app's own pages only.
 STAFF_ROLES = frozenset({Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN, Role.AUDITOR})
@@ -100,6 +136,8 @@ MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         # Record types are reference data (names, impact periods, grade effects), not record contents;
         # their points change only through the versioned rules page of the supervision officers.
         "supervision.recordtype": ("add", "change", "view"),
+        # Family ties declared by cadres decide recusal (supervision.recusal); kept with the registry.
+        "cadres.kinship": _ALL,
     },
     Role.ASSESSMENT_OFFICER: {
         "cadres.unit": ("change", "view"),
@@ -121,6 +159,10 @@ MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "indicators.weightoverride": _ALL,
         "indicators.responsibility": _ALL,
         "indicators.statistic": _ALL,
+        "feedback.feedbacknote": _ALL,
+        "feedback.award": _ALL,
+        "feedback.rectificationitem": ("change", "view"),  # raised on the app's page, which keeps the rules
+        "feedback.feedbackbatch": _READ,
     },
     # The audit log is append-only: even its readers get no change or delete permission.
     Role.AUDITOR: {"accounts.auditevent": _READ},

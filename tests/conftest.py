@@ -9,9 +9,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import django_otp
 import pytest
 from celery._state import _set_task_join_will_block
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.roles import Role
 from accounts.services import sync_role_groups, user_assign_roles
@@ -33,6 +37,49 @@ def _eager_celery():
     # eager tasks in two threads at once (the concurrent-upload test) can restore it in the wrong
     # order and leave it set, which would make a later test's result.get() refuse to wait.
     _set_task_join_will_block(False)
+
+
+def authenticator_of(user) -> TOTPDevice:
+    """The user's confirmed TOTP device, made on first use (as if the user had enrolled)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="身份验证器", confirmed=True)
+
+
+class VerifiedClient(Client):
+    """``force_login`` signs in with both factors: after Django's own login of the user, django-otp's own
+    ``login`` records the user's authenticator in the session, exactly as the code form does. Tests that
+    prove the second factor is required log in through the forms instead (tests/test_auth_second_factor.py)."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        request = HttpRequest()
+        request.session = self.session
+        request.user = user
+        django_otp.login(request, authenticator_of(user))
+        request.session.save()
+
+
+def log_in_with_password(client, username: str, password: str = PASSWORD, next_url: str = ""):
+    """The first step of the login form (the password); the session is then at the code step."""
+    from django.urls import reverse
+
+    data = {"username": username, "password": password}
+    if next_url:
+        data["next"] = next_url
+    return client.post(reverse("login"), data)
+
+
+def enter_code(client, token: str, next_url: str = "/"):
+    """The second step: a code from the authenticator (or a recovery code) on the code form."""
+    from django.urls import reverse
+
+    return client.post(reverse("accounts:verify"), {"token": token, "next": next_url})
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, signed in with both factors by force_login (see VerifiedClient)."""
+    return VerifiedClient()
 
 
 @pytest.fixture(autouse=True)
@@ -94,6 +141,7 @@ def personas(make_user, registry):
         Role.UNIT_VIEWER: make_user("viewer", [Role.UNIT_VIEWER], unit=registry["town_a"]),
         Role.AUDITOR: make_user("auditor", [Role.AUDITOR]),
         Role.SYSTEM_ADMIN: make_user("sysadmin", [Role.SYSTEM_ADMIN]),
+        Role.SECURITY_ADMIN: make_user("secadmin", [Role.SECURITY_ADMIN]),
         None: make_user("nobody", []),
     }
 

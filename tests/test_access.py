@@ -12,6 +12,8 @@ from tests.supervision_objects import SUPERVISION_POST_ONLY, supervision_url
 
 ALL_ROLES = frozenset(Role)
 OFFICERS = frozenset({Role.ASSESSMENT_OFFICER, Role.SUPERVISION_OFFICER})
+# Every signed-in account, the one with no role (None) included.
+EVERYONE = ALL_ROLES | {None}
 
 # Who gets a 200 for each named page (SPEC §1). Everybody else logged in gets 403; an anonymous
 # visitor is sent to the login page. Pages with other answers are listed in SPECIAL.
@@ -28,8 +30,9 @@ ALLOWED = {
     "assessment:unit_result": OFFICERS | {Role.UNIT_VIEWER},
     "assessment:grade_index": {Role.ASSESSMENT_OFFICER},
     "assessment:grade_unit": {Role.ASSESSMENT_OFFICER},
-    "cadres:unit_list": ALL_ROLES - {Role.AUDITOR},
-    "cadres:unit_detail": ALL_ROLES - {Role.AUDITOR},
+    # The audit and security administrators administer accounts and the log, not the registry (三员分立).
+    "cadres:unit_list": ALL_ROLES - {Role.AUDITOR, Role.SECURITY_ADMIN},
+    "cadres:unit_detail": ALL_ROLES - {Role.AUDITOR, Role.SECURITY_ADMIN},
     "cadres:cadre_list": OFFICERS | {Role.SYSTEM_ADMIN},
     "cadres:cadre_detail": OFFICERS | {Role.SYSTEM_ADMIN},
     "cadres:roster_import": OFFICERS | {Role.SYSTEM_ADMIN},
@@ -43,6 +46,13 @@ ALLOWED = {
     "indicators:batch_status": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
     "indicators:batch_file": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
     "indicators:batch_annotated": {Role.ASSESSMENT_OFFICER, Role.DATA_PROVIDER},
+    # One's own account: second factor, recovery codes, password.
+    "accounts:account": EVERYONE,
+    "accounts:password_change": EVERYONE,
+    # Roles, unlocking and second-factor resets are the security administrator's alone; the log the auditor's.
+    "accounts:user_list": {Role.SECURITY_ADMIN},
+    "accounts:user_detail": {Role.SECURITY_ADMIN},
+    "accounts:audit_log": {Role.AUDITOR},
     **ANALYSIS_ALLOWED,
     **FEEDBACK_ALLOWED,
 }
@@ -50,8 +60,11 @@ ALLOWED = {
 SUPERVISION_ONLY = frozenset({Role.SUPERVISION_OFFICER})
 # Answer a GET with 405 whoever asks.
 POST_ONLY = {"logout", "cadres:roster_import_confirm", "assessment:scheme_import_confirm",
-             "indicators:batch_confirm", "indicators:batch_rollback"} | SUPERVISION_POST_ONLY | ANALYSIS_POST_ONLY | FEEDBACK_POST_ONLY
+             "indicators:batch_confirm", "indicators:batch_rollback", "accounts:recovery_codes_replace",
+             "accounts:user_unlock", "accounts:user_reset_second_factor"} | SUPERVISION_POST_ONLY | ANALYSIS_POST_ONLY | FEEDBACK_POST_ONLY
 STAFF = {Role.ASSESSMENT_OFFICER, Role.SYSTEM_ADMIN, Role.AUDITOR}
+# The steps between password and app, which a verified session passes straight through.
+SECOND_STEP = {"accounts:verify", "accounts:enrol", "accounts:enrol_qr"}
 
 
 def named_patterns(resolver: URLResolver = None, namespace: str = "") -> list[tuple[str, URLPattern]]:
@@ -106,6 +119,12 @@ def url_for(name: str, registry, pattern=None) -> str:
             return reverse(name, args=[data["open_period"].pk])
     if name == "assessment:unit_result":
         return reverse(name, args=[registry["period"].pk, registry["town_a"].pk])
+    if name.startswith("accounts:user_") and name != "accounts:user_list":
+        from django.contrib.auth import get_user_model
+
+        User = get_user_model()
+        target = User.objects.filter(username="nobody").first() or User.objects.get_or_create(username="target")[0]
+        return reverse(name, kwargs={"user_pk": target.pk})
     if name == "assessment:grade_unit":
         return reverse(name, kwargs={"year": 2024, "unit_pk": registry["town_a"].pk})
     objects = {
@@ -125,6 +144,10 @@ def expected_status(name: str, role) -> int:
         return 302  # an authenticated user is sent on to the dashboard
     if name == "set_language":
         return 302  # a GET just returns to the page
+    if name in ("accounts:verify", "accounts:enrol"):
+        return 302  # the session is verified already: on to the page asked for
+    if name == "accounts:enrol_qr":
+        return 404  # no enrolment under way: the authenticator is enrolled
     if name in POST_ONLY:
         return 405  # POST only
     allowed = SUPERVISION_ONLY if name.startswith("supervision:") else ALLOWED[name]
@@ -134,7 +157,7 @@ def expected_status(name: str, role) -> int:
 def test_it_knows_the_expected_answer_for_every_url():
     names = {name for name, _pattern in named_patterns()}
     unknown = {name for name in names if not name.startswith("supervision:")}
-    unknown = unknown - set(ALLOWED) - {"login", "set_language"} - POST_ONLY
+    unknown = unknown - set(ALLOWED) - {"login", "set_language"} - POST_ONLY - SECOND_STEP
     assert not unknown, f"add these URLs to the access matrix: {sorted(unknown)}"
 
 

@@ -1,4 +1,6 @@
-"""Logging in: lockout, idle expiry, password strength, and the audit trail of it all."""
+"""Logging in: lockout, idle expiry, password strength, and the audit trail of it all.
+
+The second factor has its own file, tests/test_auth_second_factor.py; password age, tests/test_auth_passwords.py."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from accounts.roles import Role
-from tests.conftest import PASSWORD
+from accounts.second_factor import code_now
+from tests.conftest import PASSWORD, authenticator_of, enter_code
 
 
 def login(client, username, password):
@@ -19,11 +22,17 @@ def login(client, username, password):
 
 @pytest.mark.django_db
 def test_a_good_login_lands_on_the_chinese_dashboard_and_is_logged(client, personas):
+    device = authenticator_of(personas[Role.ASSESSMENT_OFFICER])
     response = login(client, "officer", PASSWORD)
     assert response.status_code == 302 and response.url == reverse("dashboard")
+    # The password is the first factor; the code from the authenticator app is the second.
+    code_step = client.get(reverse("dashboard"))
+    assert code_step.status_code == 302 and code_step.url.startswith(reverse("accounts:verify"))
+    assert enter_code(client, code_now(device)[0]).url == "/"
     page = client.get(reverse("dashboard")).content.decode()
     assert "工作台" in page and "考核办" in page
     assert AuditEvent.objects.filter(action="auth.login", username="officer").exists()
+    assert AuditEvent.objects.filter(action="auth.second_factor.verified", username="officer").exists()
 
 
 @pytest.mark.django_db
