@@ -1,31 +1,36 @@
 """Recomputing a period: load its inputs as frames, run the engine, store the results at once.
 
-Every change to an input calls ``request_recompute``: it raises the period's inputs version and,
-unless a run is already queued, enqueues one after the transaction commits. Changes that arrive
-while a run is queued ride along with it (coalescing). The run takes the version current when it
-starts; if more changes came in meanwhile they queued another run. Storing replaces the period's
-previous results in one transaction, so readers see either the old results or the new ones.
+Every change to an input calls ``request_recompute``: it raises the period's inputs version and, in
+the same transaction, writes a recompute job (``assessment.jobs``) unless one is already waiting; the
+job goes to the queue after the commit, or to the sweeper if the queue is down. Changes that arrive
+while a job waits ride along with it (coalescing). The run takes the version current when it starts;
+if more changes came in meanwhile they queued another job. Storing replaces the period's previous
+results in one transaction, so readers see either the old results or the new ones — also when the
+worker dies half-way, after which the job is run again from the start.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessment import bulk
+from assessment import bulk, jobs
 from assessment.models import (
     Adjustment,
     Component,
     ComponentScore,
     DimensionResult,
     IndicatorScore,
+    Job,
     Period,
     TrackMembership,
     UnitResult,
@@ -52,16 +57,32 @@ class RecomputeTimings:
 # --- Enqueueing -------------------------------------------------------------------------------
 
 
-def request_recompute(period: Period | int) -> None:
+RECOMPUTE = "assessment.recompute"
+
+
+def request_recompute(period: Period | int) -> Job:
     """Mark the period's inputs as changed and make sure one recompute will run after commit."""
     period_id = period.pk if isinstance(period, Period) else period
-    Period.objects.filter(pk=period_id).update(inputs_version=F("inputs_version") + 1)
-    # Only the caller that flips the flag enqueues; everyone else's change rides along.
-    flipped = Period.objects.filter(pk=period_id, recompute_queued=False).update(recompute_queued=True)
-    if flipped:
-        from assessment.tasks import recompute
+    # Raising the version first takes the period's row lock until commit: a run that starts meanwhile
+    # waits for it (recompute_period's first UPDATE) and then reads this transaction's changes.
+    Period.objects.filter(pk=period_id).update(inputs_version=F("inputs_version") + 1, recompute_queued=True)
+    return jobs.enqueue(RECOMPUTE, key=str(period_id), payload={"period_id": period_id})
 
-        transaction.on_commit(lambda: recompute.delay(period_id))
+
+def recompute_waits_for_queue(period: Period | int) -> bool:
+    """True while the period's recompute is saved but could not be queued (the broker is down)."""
+    return jobs.waits_for_queue(RECOMPUTE, str(period.pk if isinstance(period, Period) else period))
+
+
+def recompute_job(period_id: int) -> dict:
+    """The work of a recompute job; a period deleted since the job was written needs nothing."""
+    if not Period.objects.filter(pk=period_id).exists():
+        return {"period_id": period_id, "skipped": "period deleted"}
+    timings = recompute_period(period_id)
+    return {"period_id": period_id, "units": timings.units, "seconds": round(timings.total, 3)}
+
+
+jobs.register(RECOMPUTE, recompute_job, task="assessment.tasks.recompute")
 
 
 def inputs_approve(queryset, *, user) -> int:
@@ -237,7 +258,29 @@ def store_results(period: Period, results: PeriodResults, *, version: int) -> No
         bulk.insert_frame(IndicatorScore, scores, indicator_columns)
         bulk.insert_frame(UnitResult, units, unit_columns)
         bulk.insert_frame(DimensionResult, rates, dimension_columns)
+        _pause_for_drill()
         Period.objects.filter(pk=period.pk).update(results_version=version, computed_at=now)
+
+
+DRILL_PAUSE_VARIABLE = "RECOMPUTE_DRILL_PAUSE_FILE"
+
+
+def _pause_for_drill() -> None:
+    """A test-only hook for the worker-kill drill (tests/test_drills.py); inert in production.
+
+    With RECOMPUTE_DRILL_PAUSE_FILE set in a worker's environment, the first run to get here — inside the
+    transaction that replaces the results, the old rows deleted and the new ones written but nothing
+    committed — writes its process id to that file and waits two minutes to be killed. Runs that find
+    the file already there go on. Ignored when ``settings.PRODUCTION`` is on."""
+    path = os.environ.get(DRILL_PAUSE_VARIABLE)
+    if not path or settings.PRODUCTION:
+        return
+    try:
+        with open(path, "x", encoding="ascii") as marker:  # "x": only the first run creates it
+            marker.write(str(os.getpid()))
+    except FileExistsError:
+        return
+    time.sleep(120)
 
 
 # --- Running ----------------------------------------------------------------------------------

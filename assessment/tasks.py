@@ -1,7 +1,14 @@
-"""Background tasks of the assessment area. Tasks take ids and call services."""
+"""Background tasks of the assessment area. Tasks take ids and call services.
+
+Work that must not be lost goes through the outbox (``assessment.jobs``): the task carries a job id,
+and ``jobs.run`` claims the job, does its work and records the outcome.
+"""
+
+import dataclasses
 
 from celery import shared_task
 
+from assessment import jobs
 from assessment.recompute import recompute_period
 
 
@@ -11,8 +18,26 @@ def ping(payload: str) -> str:
     return f"pong:{payload}"
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def recompute(self, period_id: int) -> dict[str, float]:
-    """Recompute a period's results. Idempotent: a second run stores identical rows."""
+# acks_late and reject_on_worker_lost: a message whose worker dies before finishing goes back to the
+# queue; the job's claim (jobs.run) makes sure that the work is still done only once.
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_job(job_id: int) -> dict:
+    """Carry one outbox job of any kind that does not name a task of its own."""
+    return jobs.run(job_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def recompute(period_id: int | None = None, *, job_id: int | None = None) -> dict:
+    """Carry a recompute job (``assessment.recompute``). It has a name of its own so that recomputes can
+    be routed to a queue of their own (CELERY_TASK_ROUTES). A message sent before the outbox existed
+    carries a period id instead: it is recomputed directly, which is idempotent."""
+    if job_id is not None:
+        return jobs.run(job_id)
     timings = recompute_period(period_id)
     return {"units": timings.units, "seconds": round(timings.total, 3)}
+
+
+@shared_task(ignore_result=True)
+def sweep_jobs() -> dict:
+    """Hand over the jobs the queue missed or whose runner died (Celery beat, every minute)."""
+    return dataclasses.asdict(jobs.sweep())

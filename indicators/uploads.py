@@ -27,6 +27,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from assessment import jobs
 from assessment.bulk import insert_plain_rows
 from assessment.models import ComponentScore, Period, TrackMembership
 from assessment.recompute import previous_period, request_recompute
@@ -298,6 +299,20 @@ def batch_check(batch: ImportBatch) -> tuple[list[Cell], UploadPlan | None]:
     batch.progress = 100
     batch.save(update_fields=["status", "counts", "changes", "problems", "progress"])
     return cells, plan
+
+
+CHECK_JOB = "indicators.check_upload"
+
+
+def batch_check_job(batch_id: int) -> str:
+    """The background check of an uploaded file (an outbox job, ``assessment.jobs``); safe to run twice."""
+    batch = ImportBatch.objects.select_related("period__scheme", "department").get(pk=batch_id)
+    if batch.status == ImportStatus.CHECKING:
+        batch_check(batch)
+    return batch.status
+
+
+jobs.register(CHECK_JOB, batch_check_job)
 
 
 # --- Committing ------------------------------------------------------------------------------

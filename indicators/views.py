@@ -19,7 +19,9 @@ from django.views.decorators.http import require_POST
 from accounts.access import can, capability_required
 from accounts.audit import record_event
 from accounts.roles import Capability
+from assessment import jobs
 from assessment.models import Period
+from assessment.recompute import recompute_waits_for_queue
 from assessment.workbooks import WorkbookRejected, check_upload
 from cadres.models import Unit
 from indicators import selectors, uploads
@@ -27,7 +29,6 @@ from indicators.annotated_copy import annotated_copy
 from indicators.forms import UploadForm
 from indicators.models import ImportStatus
 from indicators.statistics_template import statistics_template_bytes, statistics_template_filename
-from indicators.tasks import check_upload as check_upload_task
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -97,7 +98,9 @@ def upload(request, period_pk: int):
                 batch = uploads.batch_receive(data=data, filename=filename, period=period, department=department,
                                               user=request.user, mode=form.cleaned_data["mode"])
                 record_event("statistics.upload.received", request=request, obj=batch, sha256=batch.sha256)
-                transaction.on_commit(lambda: check_upload_task.delay(batch.pk))
+                check = jobs.enqueue(uploads.CHECK_JOB, key=str(batch.pk), payload={"batch_id": batch.pk})
+            if jobs.left_waiting(check):
+                messages.warning(request, _("文件已保存；后台队列暂不可用，将在队列恢复后自动检查"))
             return redirect("indicators:batch_detail", pk=batch.pk)
     return render(request, "indicators/upload.html", {
         "period": period, "department": department, "form": form,
@@ -138,7 +141,10 @@ def batch_confirm(request, pk: int):
     except uploads.UploadError as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, _("已导入，正在重新计算考核结果"))
+        if recompute_waits_for_queue(batch.period):
+            messages.warning(request, jobs.QUEUE_UNAVAILABLE)
+        else:
+            messages.success(request, _("已导入，正在重新计算考核结果"))
     return redirect("indicators:batch_detail", pk=batch.pk)
 
 
@@ -151,7 +157,11 @@ def batch_rollback(request, pk: int):
     except uploads.UploadError as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, _("已撤销该次导入，数据已恢复到导入之前，正在重新计算考核结果"))
+        if recompute_waits_for_queue(batch.period):
+            messages.warning(request, _("已撤销该次导入，数据已恢复到导入之前；后台队列暂不可用，结果将在队列"
+                                        "恢复后自动更新"))
+        else:
+            messages.success(request, _("已撤销该次导入，数据已恢复到导入之前，正在重新计算考核结果"))
     return redirect("indicators:batch_detail", pk=batch.pk)
 
 

@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -21,11 +20,13 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required
 from accounts.audit import record_event
 from accounts.roles import Capability
+from assessment import jobs
 from assessment.grades import default_grade_year
 from assessment.workbooks import WorkbookRejected
 from cadres.models import Cadre, Unit
 from supervision import reports as report_service
 from supervision.cadre_file import cadre_file, search_cadres, unit_team
+from supervision.clearance import by_source_within_clearance, mark_readable
 from supervision.file_exports import lists_workbook, precheck_workbook, report_workbook
 from supervision.file_forms import MandatoryCheckForm, PrecheckBatchForm, PrecheckDateForm, ReportGenerateForm
 from supervision.lists import ListKind, list_years, three_lists
@@ -39,7 +40,7 @@ from supervision.precheck_batch import (
     too_many,
 )
 from supervision.recusal import check_not_recused
-from supervision.tasks import generate_supervision_report
+from supervision.tasks import REPORT as REPORT_JOB
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_PAGE_SIZE = 50
@@ -83,6 +84,8 @@ def cadre_file_view(request, cadre_pk: int):
     cadre = get_object_or_404(Cadre, pk=cadre_pk)
     check_not_recused(request, cadre)
     file = cadre_file(cadre, timezone.localdate())
+    mark_readable(file.records, request.user)
+    file.by_source = by_source_within_clearance(file.by_source)
     record_event("supervision.file_view", request=request, obj=cadre)
     return render(request, "supervision/file/cadre_file.html", {
         "file": file,
@@ -267,10 +270,15 @@ def report_generate(request):
     kind = form.cleaned_data["kind"]
     start = report_service.period_containing(kind, form.cleaned_data["month"])
     record_event("supervision.report.requested", request=request, kind=kind, period_start=start.isoformat())
-    user_id = request.user.pk
-    transaction.on_commit(lambda: generate_supervision_report.delay(kind, start.isoformat(), user_id))
-    messages.info(request, _("正在生成%(label)s%(kind)s，完成后出现在下面的列表中（数据量大时需要几十秒）") % {
-        "label": report_service.period_label(kind, start), "kind": ReportKind(kind).label})
+    job = jobs.enqueue(REPORT_JOB, key=f"{kind}:{start.isoformat()}",
+                       payload={"kind": kind, "period_start": start.isoformat(), "user_id": request.user.pk})
+    labels = {"label": report_service.period_label(kind, start), "kind": ReportKind(kind).label}
+    if jobs.left_waiting(job):
+        messages.warning(request, _("已记下生成%(label)s%(kind)s的请求；后台队列暂不可用，报告将在队列恢复后"
+                                    "自动生成") % labels)
+    else:
+        messages.info(request, _("正在生成%(label)s%(kind)s，完成后出现在下面的列表中（数据量大时需要几十秒）")
+                      % labels)
     return redirect(f"{reverse('supervision:reports')}?kind={kind}")
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from assessment import jobs
 from supervision.models import RecordType, RuleVersion
 from supervision.points import DEFAULT_RULES, Rules
 
@@ -118,14 +119,11 @@ def rule_version_create(*, draft: RuleDraft, valid_from: datetime.date, note: st
         RecordType.objects.bulk_update(record_types, ["points"])
         record_event("supervision.rules.changed", user=user, obj=version, valid_from=valid_from.isoformat(),
                      thresholds=thresholds_of(rules), type_points_changed=changed)
-        transaction.on_commit(_evaluate_everyone_later)
+        # Everyone is re-evaluated under the new rules after the commit (an outbox job, see assessment.jobs).
+        from supervision.tasks import EVALUATION  # here: the tasks import this module through evaluation
+
+        jobs.enqueue(EVALUATION, key="everyone")
     return version
-
-
-def _evaluate_everyone_later() -> None:
-    from supervision.tasks import evaluate_supervision_nightly
-
-    evaluate_supervision_nightly.delay()
 
 
 def thresholds_of(rules: Rules) -> dict[str, str]:

@@ -1,3 +1,4 @@
+from assessment.models.jobs import Job, JobState
 from assessment.models.periods import (
     Adjustment,
     ComponentScore,
@@ -20,6 +21,6 @@ from assessment.models.schemes import Component, Scheme, SchemeStatus, Track, Tr
 
 __all__ = [
     "Adjustment", "CadreGrade", "Component", "ComponentScore", "DimensionKind", "DimensionResult", "Grade",
-    "IndicatorScore", "Period", "PeriodState", "PeriodType", "Scheme", "SchemeStatus", "ScoreStatus", "Track",
-    "TrackMembership", "UnitResult", "Verdict", "VerdictKind", "VetoItem",
+    "IndicatorScore", "Job", "JobState", "Period", "PeriodState", "PeriodType", "Scheme", "SchemeStatus",
+    "ScoreStatus", "Track", "TrackMembership", "UnitResult", "Verdict", "VerdictKind", "VetoItem",
 ]
