@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from assessment.models import (
@@ -7,6 +8,7 @@ from assessment.models import (
     Component,
     ComponentScore,
     Period,
+    PeriodState,
     Scheme,
     Track,
     TrackMembership,
@@ -74,14 +76,41 @@ class PeriodAdmin(admin.ModelAdmin):
     search_fields = ("code", "scheme__name")
     autocomplete_fields = ("scheme",)
     list_select_related = ("scheme",)
-    readonly_fields = ("inputs_version", "results_version", "computed_at")
+    # The state changes only on the period dashboard, which checks the rules and logs each move.
+    readonly_fields = ("state", "inputs_version", "results_version", "computed_at")
+
+
+class PeriodInputForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        period = cleaned.get("period") or getattr(self.instance, "period", None)
+        if period is not None and not period.is_open:
+            raise forms.ValidationError(_("该考核周期已锁定或已发布，不能再修改；如确需修改，请先在周期看板解锁"))
+        return cleaned
 
 
 class PeriodInputAdmin(admin.ModelAdmin):
-    """Inputs of a period: saving or deleting one queues the period's recompute."""
+    """Inputs of a period: saving or deleting one queues the period's recompute. A locked or
+    published period's inputs are frozen here as everywhere else."""
 
+    form = PeriodInputForm
     autocomplete_fields = ("period", "unit")
     list_select_related = ("period", "unit")
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.period.is_open)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.period.is_open)
+
+    def delete_queryset(self, request, queryset):
+        if queryset.exclude(period__state=PeriodState.OPEN).exists():
+            self.message_user(request, _("所选记录中有已锁定或已发布周期的数据，未删除任何记录"), messages.ERROR)
+            return
+        period_ids = set(queryset.values_list("period_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for period_id in period_ids:
+            request_recompute(period_id)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -92,11 +121,6 @@ class PeriodInputAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
         request_recompute(period_id)
 
-    def delete_queryset(self, request, queryset):
-        period_ids = set(queryset.values_list("period_id", flat=True))
-        super().delete_queryset(request, queryset)
-        for period_id in period_ids:
-            request_recompute(period_id)
 
 
 @admin.register(ComponentScore)

@@ -27,6 +27,7 @@ from assessment.workbooks import ColumnSpec, cell_text, open_workbook, read_tabl
 from cadres.models import Unit
 from cadres.resources import UnitResource
 from cadres.roster import import_roster
+from feedback.demo import load_feedback_demo
 from indicators.models import ImportStatus
 from indicators.uploads import import_statistics_file, problems_of
 from supervision.demo import load_supervision_demo
@@ -66,6 +67,7 @@ DEMO_USERS = (
     DemoUser("danwei", "Yx@Danwei2026", "王单位", Role.UNIT_VIEWER, unit_code="T01"),
     DemoUser("shenji", "Yx@Shenji2026", "冯审计", Role.AUDITOR),
     DemoUser("xitong", "Yx@Xitong2026", "陈系统", Role.SYSTEM_ADMIN),
+    DemoUser("anquan", "Yx@Anquan2026", "林安全", Role.SECURITY_ADMIN),
 )
 
 
@@ -150,6 +152,10 @@ def load_cadres() -> None:
 
 
 def load_users() -> list[DemoUser]:
+    """The demo's accounts, one per role. Demo only: their passwords are printed and in the README, and
+    each has an authenticator already enrolled, whose codes ``manage.py demo_codes`` prints."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     sync_role_groups()
     User = get_user_model()
     for demo in DEMO_USERS:
@@ -161,6 +167,9 @@ def load_users() -> list[DemoUser]:
         user.save()
         unit = Unit.objects.get(code=demo.unit_code) if demo.unit_code else None
         user_assign_roles(user=user, roles=[demo.role], unit=unit, department=unit, full_name=demo.full_name)
+        # The secret is random and kept: an authenticator app that scanned it once goes on working.
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            TOTPDevice.objects.create(user=user, name="身份验证器", confirmed=True)
     return list(DEMO_USERS)
 
 
@@ -177,4 +186,5 @@ def load_demo() -> list[DemoUser]:
     for year in DEMO_YEARS:
         recompute_period(periods[year].pk)
     load_supervision_demo()
+    load_feedback_demo()
     return users

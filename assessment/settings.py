@@ -63,7 +63,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django admin, behind the app's login and second factor (accounts/admin_site.py).
+    "accounts.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -97,12 +98,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Tells whether this session's second factor is verified (request.user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     "assessment.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Every page needs a login unless its view is marked login_not_required (login, language).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Then the second factor, and a password that has not expired, before any other view (admin included).
+    "accounts.middleware.AccountGateMiddleware",
     # Axes goes last so that it sees the outcome of the authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -252,6 +257,22 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Run by `celery -A assessment beat` (not in tests). Points expire as records age out of the
 # 12-month window, so every cadre, unit and efficiency warning is re-evaluated each night.
 CELERY_BEAT_SCHEDULE = {
+    # The outbox's sweeper (assessment.jobs): queues the jobs the broker missed while it was down and
+    # the jobs whose worker died. A sweep not started within the minute is dropped; the next one comes.
+    "outbox-sweeper": {
+        "task": "assessment.tasks.sweep_jobs",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
+    # Accounts unused for ACCOUNT_INACTIVE_DAYS are deactivated; expired break-glass superusers end.
+    "accounts-disable-inactive": {
+        "task": "accounts.tasks.disable_inactive_accounts_daily",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "accounts-end-expired-break-glass": {
+        "task": "accounts.tasks.end_expired_break_glass_hourly",
+        "schedule": crontab(minute=5),
+    },
     "supervision-nightly-evaluation": {
         "task": "supervision.tasks.evaluate_supervision_nightly",
         "schedule": crontab(hour=2, minute=0),

@@ -1,13 +1,15 @@
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django_tables2 import RequestConfig
 
 from accounts.access import can, capability_required, roles_of, scoped_unit_id
 from accounts.roles import Capability
 from assessment import selectors
-from assessment.models import Scheme
+from assessment.analysis import dimension_sentence, trends
+from assessment.analysis.ranking import RankingFilter, RankingTable, ranking_data
+from assessment.analysis_views import publishing_context
+from assessment.models import Scheme, UnitResult
 from cadres.models import Appointment, Cadre, Unit
 
 
@@ -28,9 +30,15 @@ def dashboard(request):
         context["schemes"] = Scheme.objects.annotate(
             track_count=Count("tracks", distinct=True), unit_count=Count("memberships", distinct=True)
         )
+    if can(user, Capability.VIEW_RESULTS):
+        context["latest_periods"] = selectors.periods_visible_to(user).order_by("-start_date", "scheme__name")[:4]
+        context["may_review"] = can(user, Capability.REVIEW_UPLOADS)
     if can(user, Capability.VIEW_UNITS) and not can(user, Capability.VIEW_CADRES):
         unit_id = scoped_unit_id(user)
         context["own_unit"] = Unit.objects.filter(pk=unit_id).first() if unit_id else None
+        if unit_id and can(user, Capability.VIEW_OWN_UNIT_RESULTS):
+            context["own_results"] = (UnitResult.objects.filter(unit_id=unit_id, period__in=selectors.periods_visible_to(user))
+                                      .select_related("period__scheme", "track").order_by("-period__start_date"))
     return render(request, "dashboard.html", context)
 
 
@@ -57,12 +65,19 @@ def period_list(request):
 
 @capability_required(Capability.VIEW_RESULTS)
 def period_detail(request, pk: int):
+    """The ranking of one track (排名): filtered by tier and name, sortable by any column."""
     period = selectors.period_for(request.user, pk)
     tracks = list(period.scheme.tracks.order_by("sort_order", "code"))
     track = next((t for t in tracks if str(t.pk) == request.GET.get("track")), tracks[0] if tracks else None)
-    components, rows = selectors.ranking_rows(period, track) if track else ([], [])
+    components = list(period.scheme.components.order_by("sort_order", "pk"))
+    results = UnitResult.objects.filter(period=period, track=track)
+    filterset = RankingFilter(request.GET, queryset=results, period=period)
+    table = RankingTable(ranking_data(filterset.qs, components), period=period, components=components)
+    RequestConfig(request, paginate=False).configure(table)
     return render(request, "assessment/period_detail.html", {
-        "period": period, "tracks": tracks, "track": track, "components": components, "rows": rows,
+        "period": period, "tracks": tracks, "track": track, "filter": filterset, "table": table,
+        "has_results": results.exists(), "may_review": can(request.user, Capability.REVIEW_UPLOADS),
+        **publishing_context(request, period),
     })
 
 
@@ -77,16 +92,17 @@ def period_status(request, pk: int):
 
 
 def unit_result(request, pk: int, unit_pk: int):
-    if not (can(request.user, Capability.VIEW_RESULTS) or can(request.user, Capability.VIEW_OWN_UNIT_RESULTS)):
-        raise PermissionDenied
-    period = selectors.period_for(request.user, pk)
-    unit = get_object_or_404(Unit, pk=unit_pk)
-    if not selectors.may_see_unit_result(request.user, unit):
-        raise Http404
+    """One unit's result: officers see every unit, a unit viewer its own once the period is published."""
+    period, unit = selectors.unit_result_scope(request.user, pk, unit_pk)
     detail = selectors.unit_result_detail(period, unit)
+    periods = trends.period_series(period, selectors.periods_visible_to(request.user))
     return render(request, "assessment/unit_result.html", {
         "period": period, "unit": unit, "detail": detail,
         "tier_name": period.scheme.tier_name(detail.result.tier) if detail.result else "",
+        "strength_sentences": [dimension_sentence(d) for d in detail.strengths],
+        "weakness_sentences": [dimension_sentence(d) for d in detail.weaknesses],
+        "trend": trends.unit_trend(unit, periods),
+        "attributions": selectors.attributed_scores(detail),
         "may_open_cadres": can(request.user, Capability.VIEW_CADRES),
         "may_see_ranking": can(request.user, Capability.VIEW_RESULTS),
     })

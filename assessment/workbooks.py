@@ -720,7 +720,15 @@ def cell_text(value: object) -> str:
         return str(int(value))
     if isinstance(value, datetime | date):
         return display_value(value)
-    return str(value).strip()
+    text = str(value).strip()
+    # The apostrophe our exports put before text that would start a formula (exports.formula_safe)
+    # is not part of the text: a file downloaded and uploaded again reads as it was written.
+    if text.startswith("'") and text[1:2] in _FORMULA_CHARACTERS and text[1:2]:
+        return text[1:]
+    return text
+
+
+_FORMULA_CHARACTERS = "=+-@\t\r"
 
 
 _DATE_PATTERNS = (

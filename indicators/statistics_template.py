@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from assessment.exports import formula_safe
 from assessment.models import Period, TrackMembership
 from assessment.workbooks import Workbook, cell_text
 from cadres.models import Unit
@@ -181,7 +182,7 @@ def _write_data_sheet(sheet: Worksheet, period: Period, department: Unit, indica
 
     for row, unit in enumerate(units, start=FIRST_DATA_ROW):
         for column, text in ((1, unit.code), (2, unit.name)):
-            cell = sheet.cell(row=row, column=column, value=text)
+            cell = sheet.cell(row=row, column=column, value=formula_safe(text))
             cell.fill = _READ_ONLY_FILL
             cell.number_format = _TEXT_FORMAT  # a code such as 001 must stay text
         for offset, indicator in enumerate(indicators):

@@ -9,6 +9,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Clearance
+
 
 class GradeEffect(models.TextChoices):
     """What a record does to the cadre's annual grade (SPEC §6), lightest first."""
@@ -20,12 +22,8 @@ class GradeEffect(models.TextChoices):
     INCOMPETENT = "incompetent", _("当年定为不称职")
 
 
-class Sensitivity(models.IntegerChoices):
-    """A record's classification (密级), compared with the reader's clearance (supervision.clearance)."""
-
-    NORMAL = 1, _("普通")
-    SENSITIVE = 2, _("敏感")
-    CORE = 3, _("核心")
+# A record's classification (密级) uses the scale of the reader's clearance (supervision.clearance).
+Sensitivity = Clearance
 
 
 class RecordType(models.Model):

@@ -10,14 +10,51 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-ANALYSIS_ALLOWED: dict = {}
-ANALYSIS_POST_ONLY: set[str] = set()
+from accounts.roles import Role
+
+OFFICERS = frozenset({Role.ASSESSMENT_OFFICER, Role.SUPERVISION_OFFICER})
+
+ANALYSIS_ALLOWED: dict = {
+    "analysis:index": OFFICERS,
+    # The period dashboard is the assessment office's desk: uploads, reminders, locking and publishing.
+    "analysis:period_dashboard": {Role.ASSESSMENT_OFFICER},
+    "analysis:tier_chart": OFFICERS,
+    "analysis:ranking_workbook": OFFICERS,
+    # A unit's own charts: the fixture's unit viewer belongs to town_a and the fixture's period is published.
+    "analysis:unit_radar_chart": OFFICERS | {Role.UNIT_VIEWER},
+    "analysis:unit_trend_chart": OFFICERS | {Role.UNIT_VIEWER},
+    "analysis:indicator_analysis": OFFICERS,
+    "analysis:indicator_chart": OFFICERS,
+    "analysis:indicator_trend_chart": OFFICERS,
+    "analysis:trend_analysis": OFFICERS,
+    "analysis:track_trend_chart": OFFICERS,
+    "analysis:domain_analysis": OFFICERS,
+    "analysis:domain_chart": OFFICERS,
+}
+ANALYSIS_POST_ONLY: set[str] = {
+    "analysis:period_lock", "analysis:period_publish", "analysis:period_withdraw", "analysis:period_unlock",
+}
 
 
 def analysis_objects(registry) -> dict:
+    """The registry's published period with one indicator, scored, so that every page and chart has data."""
     if "analysis" not in registry:
-        registry["analysis"] = {"period_pk": registry["period"].pk, "unit_pk": registry["town_a"].pk,
-                               "track_pk": registry["track"].pk, "scheme_pk": registry["scheme"].pk}
+        from assessment.models import Component
+        from assessment.recompute import recompute_period
+        from indicators.models import Dimension, Indicator, Statistic, Weight
+
+        scheme, track, period = registry["scheme"], registry["track"], registry["period"]
+        Component.objects.get_or_create(scheme=scheme, name="绩效考核", defaults={"weight": 100,
+                                                                              "is_performance": True})
+        dimension = Dimension.objects.create(scheme=scheme, name="分析维度")
+        indicator = Indicator.objects.create(scheme=scheme, code="AN1", name="分析指标", dimension=dimension,
+                                             provider=registry["bureau"])
+        Weight.objects.create(indicator=indicator, track=track, weight=100)
+        for unit, value in ((registry["town_a"], 10), (registry["town_b"], 20)):
+            Statistic.objects.create(period=period, unit=unit, indicator=indicator, value=value)
+        recompute_period(period.pk)
+        registry["analysis"] = {"period_pk": period.pk, "unit_pk": registry["town_a"].pk,
+                                "track_pk": track.pk, "scheme_pk": scheme.pk, "indicator_pk": indicator.pk}
     return registry["analysis"]
 
 

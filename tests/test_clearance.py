@@ -76,3 +76,16 @@ def test_a_superuser_break_glass_account_reads_everything(client, django_user_mo
     client.force_login(root)
     page = client.get(reverse("supervision:cadre_file", kwargs={"cadre_pk": classified["cadre"].pk})).content.decode()
     assert "审查调查中的摘要" in page
+
+
+def test_the_security_administrator_grants_core_clearance_and_it_is_logged(client, personas, classified):
+    supervisor = personas[Role.SUPERVISION_OFFICER]
+    client.force_login(personas[Role.SECURITY_ADMIN])
+    response = client.post(reverse("accounts:user_detail", kwargs={"user_pk": supervisor.pk}),
+                           {"roles": [Role.SUPERVISION_OFFICER.value], "clearance": str(Sensitivity.CORE)})
+    assert response.status_code == 302
+    change = AuditEvent.objects.filter(action="accounts.roles.changed", object_id=str(supervisor.pk)).get()
+    assert (change.detail["before"]["clearance"], change.detail["after"]["clearance"]) == (2, 3)
+    client.force_login(supervisor)
+    page = client.get(reverse("supervision:cadre_file", kwargs={"cadre_pk": classified["cadre"].pk})).content.decode()
+    assert "审查调查中的摘要" in page and "立〔2026〕3号" in page

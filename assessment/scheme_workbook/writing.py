@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook as XlsxWorkbook
 
+from assessment.exports import formula_safe
 from assessment.models import Scheme, Track
 from assessment.scheme_workbook.vocabulary import (
     BASE_ATTRIBUTE_KEYS,
@@ -90,7 +91,7 @@ def scheme_workbook_bytes(scheme: Scheme) -> bytes:
     for title, rows in sheets.items():
         worksheet = book.create_sheet(title)
         for row in rows:
-            worksheet.append(row)
+            worksheet.append([formula_safe(value) for value in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

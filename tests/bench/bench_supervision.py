@@ -205,7 +205,6 @@ def page_median(client, url: str, runs: int) -> float:
 
 def officer_client():
     from django.contrib.auth import get_user_model
-    from django.test import Client
 
     from accounts.roles import Role
     from accounts.services import sync_role_groups, user_assign_roles
@@ -216,7 +215,10 @@ def officer_client():
     if user is None:
         user = User.objects.create_user("bench-supervisor", password="Bench-Passw0rd!")
         user_assign_roles(user=user, roles=[Role.SUPERVISION_OFFICER])
-    client = Client()
+    # Signed in with both factors, as the suite's client does (an authenticator is enrolled first).
+    from tests.conftest import VerifiedClient
+
+    client = VerifiedClient()
     client.force_login(user)
     return client
 

@@ -1,6 +1,15 @@
 """Reading a period's stored results for people: sentences, chart series and distributions.
 
 Nothing here computes a score; everything is read from the rows the recompute service wrote.
+
+- ``dimension_sentence`` (here): a dimension's score rate against the track median in words, used by the
+  unit page and the feedback reports;
+- ``period_overview``: the period dashboard (missing values, reminders, tiers, warnings);
+- ``distributions``: one indicator across each track's units (指标分析);
+- ``trends``: a unit, a track or an indicator across periods (趋势分析);
+- ``domains``: tracks compared dimension by dimension (领域分析);
+- ``charts``: the JSON each chart is drawn from; ``numbers``: quartiles and display rounding;
+- ``ranking`` and ``forms``: the ranking table and filter, and the publishing confirmations.
 """
 
 from __future__ import annotations
