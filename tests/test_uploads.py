@@ -292,6 +292,8 @@ def test_the_office_sees_who_has_uploaded_and_can_roll_back(district, client, ma
     client.post(reverse("indicators:batch_rollback", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == ImportStatus.ROLLED_BACK
+    rollback = AuditEvent.objects.get(action="statistics.import.rolled_back")
+    assert (rollback.username, rollback.object_id) == ("kaohe", str(batch.pk))
     assert stored(district["period"])[("Z1", "G1")] == Decimal(10)
 
 
