@@ -20,7 +20,8 @@ from django.db import transaction
 from accounts.roles import Role
 from accounts.services import sync_role_groups, user_assign_roles
 from assessment.component_import import import_component_scores
-from assessment.models import Adjustment, Period, SchemeStatus, Verdict, VerdictKind, VetoItem
+from assessment.models import Adjustment, Period, PeriodState, SchemeStatus, Verdict, VerdictKind, VetoItem
+from assessment.publishing import period_lock, period_publish
 from assessment.recompute import recompute_period
 from assessment.scheme_workbook import apply_scheme, read_scheme_workbook
 from assessment.workbooks import ColumnSpec, cell_text, open_workbook, read_table
@@ -106,6 +107,9 @@ def load_statistics(periods: dict[int, Period]) -> None:
     """Each department's sheet for each year, and the other components' scores."""
     departments = {unit.code: unit for unit in Unit.objects.all()}
     for year, period in periods.items():
+        period.refresh_from_db()
+        if not period.is_open:
+            continue  # published by an earlier load: its data is frozen, and loaded already
         for path in sorted((STATISTICS_DIR / str(year)).glob("*.xlsx")):
             batch = import_statistics_file(path.read_bytes(), path.name, period=period,
                                            department=departments[path.stem])
@@ -173,6 +177,17 @@ def load_users() -> list[DemoUser]:
     return list(DEMO_USERS)
 
 
+def publish_past_years(periods: dict[int, Period], officer) -> None:
+    """Every year but the latest is locked and published, as the office would have done, so a unit
+    viewer has results and feedback to read; the latest stays open for the departments' uploads."""
+    for year in DEMO_YEARS[:-1]:
+        period = Period.objects.get(pk=periods[year].pk)
+        if period.state == PeriodState.OPEN:
+            period = period_lock(period=period, user=officer)
+        if period.state == PeriodState.LOCKED:
+            period_publish(period=period, user=officer, missing_confirmed=True)
+
+
 @transaction.atomic
 def load_demo() -> list[DemoUser]:
     load_units()
@@ -185,6 +200,7 @@ def load_demo() -> list[DemoUser]:
     # Oldest first, so that each year's progress compares with the year before.
     for year in DEMO_YEARS:
         recompute_period(periods[year].pk)
+    publish_past_years(periods, officer)
     load_supervision_demo()
     load_feedback_demo()
     return users

@@ -41,6 +41,8 @@ def test_the_demo_district_is_realistic_and_loading_it_twice_changes_nothing(cap
     assert results.get(unit__code="T05").vetoed and results.get(unit__code="T05").tier == 3
     assert results.get(unit__code="T03").bonus == 2 and results.get(unit__code="J02").penalty == 3
     assert UnitResult.objects.filter(period__code="2023").count() == 64
+    # The past year is published for the units to read; the current one stays open for uploads.
+    assert dict(Period.objects.values_list("code", "state")) == {"2023": "published", "2024": "open"}
 
     output = capsys.readouterr().out
     for demo in DEMO_USERS:
