@@ -18,7 +18,8 @@ def dashboard(request):
     user = request.user
     today = timezone.localdate()
     context = {"roles": roles_of(user), "today": today}
-    if can(user, Capability.VIEW_UNITS):
+    # A unit viewer sees its own unit, not a count of everybody's.
+    if can(user, Capability.VIEW_UNITS) and scoped_unit_id(user) is None:
         context["unit_count"] = Unit.objects.active().count()
     if can(user, Capability.VIEW_CADRES):
         context["cadre_count"] = Cadre.objects.count()
