@@ -152,10 +152,10 @@ def build(rng: np.random.Generator) -> None:
     for first in range(0, RECORDS, chunk):
         size = min(chunk, RECORDS - first)
         copy_csv("supervision_record", ["cadre_id", "record_type_id", "date", "source", "document_number", "summary",
-                                        "entered_at", "updated_at"],
+                                        "entered_at", "updated_at", "sensitivity"],
                  to_csv(owners[first:first + size], rng.choice(type_ids, size=size, p=weights / weights.sum()),
                         days[first:first + size].astype(str), np.full(size, "纪委监委"), np.full(size, ""),
-                        np.full(size, ""), np.full(size, now), np.full(size, now)),
+                        np.full(size, ""), np.full(size, now), np.full(size, now), np.full(size, 1)),
                  blank=("document_number", "summary"))
     # A year of nightly unit warnings, as the overview finds them after a year in production.
     history_days = np.arange(1, 366)
