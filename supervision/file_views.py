@@ -39,7 +39,7 @@ from supervision.precheck_batch import (
     precheck_batch,
     too_many,
 )
-from supervision.recusal import check_not_recused
+from supervision.recusal import check_not_recused, withhold_recused
 from supervision.tasks import REPORT as REPORT_JOB
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -194,7 +194,7 @@ def precheck_batch_view(request):
         lines = []
     if not lines:
         return render(request, "supervision/precheck/batch.html", {"form": form})
-    entries = precheck_batch(lines, on)
+    entries = withhold_recused(precheck_batch(lines, on), request)
     for entry in entries:
         if entry.verdict is not None:
             log_precheck(entry.verdict, request=request, mode="batch")

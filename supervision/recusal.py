@@ -7,6 +7,8 @@ written to the audit log, so a reviewer sees who tried.
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -32,3 +34,17 @@ def check_not_recused(request, cadre: Cadre) -> None:
     if cadre.pk in recused_cadre_ids(request.user):
         record_event("supervision.file_refused_recusal", request=request, obj=cadre, outcome=AuditOutcome.DENIED)
         raise PermissionDenied(_("按照回避规定，您不能查看本人或近亲属的监督档案"))
+
+
+def withhold_recused(entries: list, request) -> list:
+    """A batch pre-check's entries, with the verdicts on the user's own or his relatives' files
+    withheld (and the refusal logged) — the same rule as opening the file."""
+    recused = recused_cadre_ids(request.user)
+    kept = []
+    for entry in entries:
+        if entry.verdict is not None and entry.verdict.cadre.pk in recused:
+            record_event("supervision.file_refused_recusal", request=request, obj=entry.verdict.cadre,
+                         outcome=AuditOutcome.DENIED, via="precheck_batch")
+            entry = dataclasses.replace(entry, verdict=None, problem=_("按照回避规定，不能核查本人或近亲属"))
+        kept.append(entry)
+    return kept

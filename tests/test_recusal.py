@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, AuditOutcome
 from accounts.roles import Role
+from cadres.id_numbers import check_character
 from cadres.models import Cadre, Kinship, Relation
 from supervision.evaluation import after_records_changed
 from supervision.models import Alert, Record, RecordType
@@ -18,7 +19,8 @@ from supervision.models import Alert, Record, RecordType
 def officer_who_is_a_cadre(personas, registry):
     """The supervision officer is himself 王五, a cadre; 张三 (cadre_a) is his spouse's father."""
     officer = personas[Role.SUPERVISION_OFFICER]
-    himself = Cadre.objects.create(name="王五", gender="M", id_number="110105198001010037", account=officer)
+    number = "11010519800101003" + check_character("11010519800101003")
+    himself = Cadre.objects.create(name="王五", gender="M", id_number=number, account=officer)
     return officer, himself
 
 
@@ -91,3 +93,12 @@ def test_another_officer_opens_the_same_file(client, make_user, officer_who_is_a
     colleague = make_user("colleague", [Role.SUPERVISION_OFFICER])
     client.force_login(colleague)
     assert client.get(reverse("supervision:cadre_file", kwargs={"cadre_pk": himself.pk})).status_code == 200
+
+
+def test_a_batch_pre_check_withholds_the_officers_own_verdict(client, registry, officer_who_is_a_cadre):
+    officer, himself = officer_who_is_a_cadre
+    client.force_login(officer)
+    page = client.post(reverse("supervision:precheck_batch"),
+                       {"id_numbers": f"{himself.id_number}\n{registry['cadre_b'].id_number}"}).content.decode()
+    assert "按照回避规定，不能核查本人或近亲属" in page and "李四" in page
+    assert AuditEvent.objects.filter(action="supervision.file_refused_recusal", object_id=str(himself.pk)).exists()
