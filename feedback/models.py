@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from supervision.models import StoredDocument
+
 
 class FeedbackNote(models.Model):
     """The assessment officer's written comments (考核办意见) on one unit's result in one period."""
@@ -122,29 +124,18 @@ def evidence_path(instance: RectificationEvidence, filename: str) -> str:
     return f"feedback/evidence/{instance.item_id}/{instance.sha256[:16]}"
 
 
-class RectificationEvidence(models.Model):
-    """A document a unit sends with its progress (整改佐证材料); private, served through a checked view."""
+class RectificationEvidence(StoredDocument):
+    """A document a unit sends with its progress (整改佐证材料)."""
 
     item = models.ForeignKey(RectificationItem, verbose_name=_("整改事项"), on_delete=models.PROTECT,
                              related_name="evidence")
     update = models.ForeignKey(RectificationUpdate, verbose_name=_("整改进展"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="evidence")
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StoredDocument.Meta):
         verbose_name = _("整改佐证材料")
         verbose_name_plural = _("整改佐证材料")
-        ordering = ["uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class AwardKind(models.TextChoices):

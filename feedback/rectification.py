@@ -9,11 +9,9 @@ call to show the number.
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -30,7 +28,7 @@ from feedback.models import (
     RectificationStatus,
     RectificationUpdate,
 )
-from supervision.records import check_attachment
+from supervision.records import check_attachment, store_document
 
 # What a unit may report; 已销号 is the office's word alone.
 UNIT_STATUSES = (RectificationStatus.NOT_STARTED, RectificationStatus.IN_PROGRESS, RectificationStatus.DONE)
@@ -173,22 +171,12 @@ def rectification_report_progress(item: RectificationItem, *, status: str, note:
                                                     status=status, note=note, written_by=_user_or_none(user))
         evidence = None
         if data is not None:
-            evidence = _store_evidence(item, update, evidence_file, data, kind, user)
+            evidence = store_document(RectificationEvidence(item=item, update=update), evidence_file, data, kind,
+                                      user, default_name=_("佐证材料"))
         record_event("feedback.rectification.progress", user=user, request=request, obj=item,
                      unit=item.unit_id, before=before, after=status,
                      evidence=evidence.sha256 if evidence else None)
     return update
-
-
-def _store_evidence(item, update, uploaded_file, data: bytes, kind, user) -> RectificationEvidence:
-    name = (uploaded_file.name or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or _("佐证材料")
-    digest = hashlib.sha256(data).hexdigest()
-    evidence = RectificationEvidence(item=item, update=update, original_name=name[:200],
-                                     content_type=kind.content_type, size=len(data), sha256=digest,
-                                     uploaded_by=_user_or_none(user))
-    evidence.file.save(f"{digest[:16]}{kind.extension}", ContentFile(data), save=False)
-    evidence.save()
-    return evidence
 
 
 def rectification_close(item: RectificationItem, *, note: str = "", user=None, request=None) -> RectificationUpdate:

@@ -131,17 +131,10 @@ class RecordVersion(models.Model):
         return f"{self.record} @ {self.changed_at:%Y-%m-%d %H:%M}"
 
 
-def attachment_path(instance: RecordAttachment, filename: str) -> str:
-    # The stored name is not the uploaded one: names can carry personal data and path tricks.
-    return f"supervision/attachments/{instance.record_id}/{instance.sha256[:16]}"
+class StoredDocument(models.Model):
+    """A document uploaded by a user, checked by content and kept in private storage under its hash;
+    served only through a checked, logged view (supervision.records.store_document fills it)."""
 
-
-class RecordAttachment(models.Model):
-    """A document behind a record; kept in private storage and served only through a checked view."""
-
-    record = models.ForeignKey(Record, verbose_name=_("监督记录"), on_delete=models.PROTECT,
-                               related_name="attachments")
-    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
     size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
@@ -151,12 +144,28 @@ class RecordAttachment(models.Model):
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("附件")
-        verbose_name_plural = _("附件")
+        abstract = True
         ordering = ["uploaded_at", "pk"]
 
     def __str__(self) -> str:
         return self.original_name
+
+
+def attachment_path(instance: RecordAttachment, filename: str) -> str:
+    # The stored name is not the uploaded one: names can carry personal data and path tricks.
+    return f"supervision/attachments/{instance.record_id}/{instance.sha256[:16]}"
+
+
+class RecordAttachment(StoredDocument):
+    """A document behind a record."""
+
+    record = models.ForeignKey(Record, verbose_name=_("监督记录"), on_delete=models.PROTECT,
+                               related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+
+    class Meta(StoredDocument.Meta):
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
 
 
 class ImportStatus(models.TextChoices):

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from accounts.audit import record_event
 from cadres.models import Cadre
 from supervision.evaluation import after_records_changed
-from supervision.models import Alert, Record, RecordAttachment, RecordType, RecordVersion
+from supervision.models import Alert, Record, RecordAttachment, RecordType, RecordVersion, StoredDocument
 from supervision.points import Line
 
 # The 1+6 departments that send records (SPEC §7); others may be typed in.
@@ -306,8 +306,21 @@ def _read_upload(uploaded_file) -> bytes:
     return b"".join(uploaded_file.chunks()) if hasattr(uploaded_file, "chunks") else uploaded_file.read()
 
 
-def _attachment_name(uploaded_file) -> str:
-    return (uploaded_file.name or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or _("附件")
+def _attachment_name(uploaded_file, default: str = "") -> str:
+    return (uploaded_file.name or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or default or _("附件")
+
+
+def store_document(document: StoredDocument, uploaded_file, data: bytes, kind: DocumentKind, user,
+                   *, default_name: str = "") -> StoredDocument:
+    """Fill and save a checked document (``check_attachment``): its name as uploaded, its kind, size and
+    hash, and its content in private storage under the hash."""
+    digest = hashlib.sha256(data).hexdigest()
+    document.original_name = _attachment_name(uploaded_file, default_name)[:200]
+    document.content_type, document.size, document.sha256 = kind.content_type, len(data), digest
+    document.uploaded_by = _user_or_none(user)
+    document.file.save(f"{digest[:16]}{kind.extension}", ContentFile(data), save=False)
+    document.save()
+    return document
 
 
 def _too_large(name: str, size: int) -> ValidationError:
@@ -345,10 +358,7 @@ def add_attachment(record: Record, uploaded_file, user, *, request=None) -> Reco
         raise ValidationError(_("附件“%(name)s”与已上传的“%(existing)s”内容相同，无需重复上传") % {
             "name": name, "existing": same.original_name})
     with transaction.atomic():
-        attachment = RecordAttachment(record=record, original_name=name[:200], content_type=kind.content_type,
-                                      size=len(data), sha256=digest, uploaded_by=_user_or_none(user))
-        attachment.file.save(f"{digest[:16]}{kind.extension}", ContentFile(data), save=False)
-        attachment.save()
+        attachment = store_document(RecordAttachment(record=record), uploaded_file, data, kind, user)
         record_event("supervision.attachment.added", user=user, request=request, obj=attachment,
                      record=record.pk, cadre=record.cadre_id, sha256=digest, size=len(data),
                      content_type=kind.content_type)
