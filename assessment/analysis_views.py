@@ -157,34 +157,31 @@ def period_publish(request, period_pk: int):
 @require_POST
 @capability_required(Capability.PUBLISH_RESULTS)
 def period_withdraw(request, period_pk: int):
-    period = get_object_or_404(Period, pk=period_pk)
-    form = WithdrawForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise publishing.PublishingRefused(_("请填写撤回原因"))
-        publishing.period_withdraw(period=period, user=request.user, reason=form.cleaned_data["reason"],
-                                   request=request)
-    except publishing.PublishingRefused as refused:
-        messages.error(request, _("未撤回：") + refused.message)
-    else:
-        messages.success(request, _("已撤回%(period)s的发布，各单位暂时看不到结果。") % {"period": period})
-    return _after_move(request, period)
+    return _move_with_reason(request, period_pk, WithdrawForm, publishing.period_withdraw,
+                             missing=_("请填写撤回原因"), refused=_("未撤回："),
+                             done=_("已撤回%(period)s的发布，各单位暂时看不到结果。"))
 
 
 @require_POST
 @capability_required(Capability.PUBLISH_RESULTS)
 def period_unlock(request, period_pk: int):
+    return _move_with_reason(request, period_pk, UnlockForm, publishing.period_unlock,
+                             missing=_("请填写解锁原因"), refused=_("未解锁："),
+                             done=_("已解锁%(period)s，各部门可以重新上传数据。"))
+
+
+def _move_with_reason(request, period_pk: int, form_class, move, *, missing: str, refused: str, done: str):
+    """A move back (withdraw, unlock) that needs the officer's reason, which the service logs."""
     period = get_object_or_404(Period, pk=period_pk)
-    form = UnlockForm(request.POST)
+    form = form_class(request.POST)
     try:
         if not form.is_valid():
-            raise publishing.PublishingRefused(_("请填写解锁原因"))
-        publishing.period_unlock(period=period, user=request.user, reason=form.cleaned_data["reason"],
-                                 request=request)
-    except publishing.PublishingRefused as refused:
-        messages.error(request, _("未解锁：") + refused.message)
+            raise publishing.PublishingRefused(missing)
+        move(period=period, user=request.user, reason=form.cleaned_data["reason"], request=request)
+    except publishing.PublishingRefused as refusal:
+        messages.error(request, refused + refusal.message)
     else:
-        messages.success(request, _("已解锁%(period)s，各部门可以重新上传数据。") % {"period": period})
+        messages.success(request, done % {"period": period})
     return _after_move(request, period)
 
 
