@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from assessment import jobs
-from assessment.models import Job, Period
+from assessment.models import Period
 from cadres.models import Unit
 from feedback.models import BatchStatus, FeedbackBatch
 from feedback.reports import feedback_report, period_units
@@ -142,5 +142,4 @@ def waits_for_queue(batch: FeedbackBatch) -> bool:
     """Whether the batch's job could not be handed to the queue (the broker was down)."""
     from feedback.tasks import PERIOD_FEEDBACK
 
-    job = Job.objects.filter(kind=PERIOD_FEEDBACK, key=str(batch.pk)).order_by("-pk").first()
-    return job is not None and jobs.left_waiting(job)
+    return jobs.waits_for_queue(PERIOD_FEEDBACK, str(batch.pk))
