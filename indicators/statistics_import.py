@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -37,7 +37,8 @@ FIXED_COLUMNS = (
 )
 NOT_APPLICABLE_TEXTS = {"不适用", "n/a", "na"}
 # Statistic.value is DECIMAL(24, 8): values are compared and stored at that precision, so a re-import
-# of the same file compares equal instead of differing in the ninth decimal.
+# of the same file compares equal instead of differing in the ninth decimal. PostgreSQL rounds a ninth
+# decimal 5 away from zero, as ROUND_HALF_UP does.
 STORED_PRECISION = Decimal("1E-8")
 LARGEST_VALUE = Decimal("1E16")
 LARGEST_FLOAT = float(LARGEST_VALUE)
@@ -87,14 +88,8 @@ def _columns(table: SheetTable, indicators: dict[str, Indicator], department: Un
     return value_columns, target_columns
 
 
-def _read_value(table, row, header, indicator, problems) -> tuple[Decimal | None, bool]:
-    raw = row.extra.get(header)
-    if raw is None:
-        return None, False
-    if type(raw) is float and -LARGEST_FLOAT < raw < LARGEST_FLOAT and (raw >= 0 or indicator.may_be_negative):
-        # The common case by far, a plain number typed into a number cell, without the general path's
-        # checks (a province sheet holds 120,000 of these).
-        return Decimal(repr(raw)).quantize(STORED_PRECISION), False
+def _read_value(table, row, header, indicator, raw, problems) -> tuple[Decimal | None, bool]:
+    """The general path for a cell that is not a plain non-negative number (see `_plain_decimal`)."""
     if isinstance(raw, str) and raw.strip().lower() in NOT_APPLICABLE_TEXTS:
         return None, True
     try:
@@ -105,11 +100,21 @@ def _read_value(table, row, header, indicator, problems) -> tuple[Decimal | None
     if abs(number) >= LARGEST_VALUE:
         problems.append(table.problem(row, header, _("数值过大，无法保存"), raw))
         return None, False
-    number = number.quantize(STORED_PRECISION)
+    number = number.quantize(STORED_PRECISION, rounding=ROUND_HALF_UP)
     if number < 0 and not indicator.may_be_negative:
         problems.append(table.problem(row, header, _("指标%(code)s不能为负数") % {"code": indicator.code}, raw))
         return None, False
     return number, False
+
+
+def _plain_decimal(raw: float) -> Decimal:
+    """A float typed into a number cell, as stored. The shortest repr is what the sheet shows; it only
+    needs rounding when it has more than eight decimals (rare), so the quantize is skipped otherwise."""
+    text = repr(raw)
+    point = text.find(".")
+    if "e" in text or (point >= 0 and len(text) - point > 9):
+        return Decimal(text).quantize(STORED_PRECISION, rounding=ROUND_HALF_UP)
+    return Decimal(text)
 
 
 def read_statistics(data: bytes, filename: str, *, period: Period,
@@ -129,7 +134,11 @@ def read_statistics_workbook(workbook: Workbook, *, period: Period,
              TrackMembership.objects.filter(scheme=period.scheme).select_related("unit")}
     seen: dict[str, int] = {}
     cells: list[Cell] = []
+    append = cells.append
     letters = dict(table.extra_headers)
+    value_specs = [(header, indicator, letters[header], indicator.may_be_negative)
+                   for header, indicator in value_columns.items()]
+    sheet = table.sheet
     for row in table.rows:
         code = cell_text(row.values.get("unit_code"))
         if not code:
@@ -160,10 +169,20 @@ def read_statistics_workbook(workbook: Workbook, *, period: Period,
             if abs(target) >= LARGEST_VALUE:
                 problems.append(table.problem(row, header, _("数值过大，无法保存"), raw))
                 continue
-            targets[indicator.pk] = target.quantize(STORED_PRECISION)
-        for header, indicator in value_columns.items():
-            value, not_applicable = _read_value(table, row, header, indicator, problems)
-            cells.append(Cell(unit=unit, indicator=indicator, value=value, not_applicable=not_applicable,
-                              target=targets.get(indicator.pk), sheet=table.sheet, row=row.number,
-                              column=header, column_letter=letters[header]))
+            targets[indicator.pk] = target.quantize(STORED_PRECISION, rounding=ROUND_HALF_UP)
+        # The cell loop runs 120,000 times for a province: the plain number takes the shortest path.
+        unit_number = row.number
+        extra = row.extra
+        for header, indicator, letter, may_be_negative in value_specs:
+            raw = extra.get(header)
+            not_applicable = False
+            if raw is None:
+                value = None
+            elif type(raw) is float and (0.0 <= raw < LARGEST_FLOAT
+                                         or may_be_negative and -LARGEST_FLOAT < raw < LARGEST_FLOAT):
+                value = _plain_decimal(raw)
+            else:
+                value, not_applicable = _read_value(table, row, header, indicator, raw, problems)
+            append(Cell(unit, indicator, value, not_applicable, targets.get(indicator.pk) if targets else None,
+                        sheet, unit_number, header, letter))
     return cells, problems

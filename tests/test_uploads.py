@@ -145,6 +145,24 @@ def test_merge_keeps_blank_cells_and_replace_clears_them(district):
     assert ValueVersion.objects.get(batch=batch).value == Decimal(10)
 
 
+def test_a_blank_target_is_kept_when_merging_and_cleared_when_replacing(district):
+    """The same value with its unit target left blank: merging keeps the stored target, replacing clears it."""
+    period = district["period"]
+    header = [*HEADER, "目标:G1"]
+
+    def targets() -> dict[str, object]:
+        return dict(Statistic.objects.filter(period=period, indicator__code="G1")
+                    .values_list("unit__code", "target"))
+
+    upload(district, sheet(["Z1", "东镇", 10, None, 60], ["Z2", "西镇", 20, None, 70], header=header))
+    assert targets() == {"Z1": Decimal(60), "Z2": Decimal(70), "Z3": None}
+    merged = upload(district, sheet(["Z1", "东镇", 10, None, None], header=header))
+    assert merged.counts["changed"] == 0 and targets()["Z1"] == Decimal(60)
+    replaced = upload(district, sheet(["Z2", "西镇", 20, None, None], header=header), mode=ImportMode.REPLACE)
+    assert replaced.counts["changed"] == 1 and targets()["Z2"] is None
+    assert ValueVersion.objects.get(batch=replaced, indicator__code="G1").target == Decimal(70)
+
+
 def test_the_same_file_twice_changes_nothing_the_second_time(district):
     data = sheet(["Z1", "东镇", 12, 100], ["Z2", "西镇", 21, 50], ["Z3", "南镇", 30, 80])
     upload(district, data)

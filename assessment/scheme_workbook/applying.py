@@ -211,7 +211,9 @@ def _refuse_destroying_data(scheme: Scheme, draft: SchemeDraft) -> None:
     """Removing an indicator or a component would delete the data departments submitted for it."""
     problems = []
     indicators = scheme.indicators.exclude(code__in=[item.code for item in draft.indicators])
-    for indicator in indicators.filter(pk__in=Statistic.objects.values("indicator_id")):
+    # Through the scheme's periods: the statistics table is indexed by period, not by indicator alone.
+    with_data = Statistic.objects.filter(period__scheme=scheme).values("indicator_id")
+    for indicator in indicators.filter(pk__in=with_data):
         problems.append(Problem(
             _("方案中的指标“%(indicator)s”已有统计数据，不能通过方案工作簿删除；请在“指标”表中保留该指标") % {
                 "indicator": indicator}, sheet=INDICATOR_SHEET[0]))
