@@ -175,6 +175,15 @@ def test_the_same_file_twice_changes_nothing_the_second_time(district):
     assert ValueVersion.objects.count() == versions and stored(district["period"]) == values
 
 
+def test_a_ninth_decimal_is_rounded_as_the_database_rounds_it_and_the_file_again_changes_nothing(district):
+    data = sheet(["Z1", "东镇", 1.123456785, 100], ["Z2", "西镇", -0.0, 50])
+    first = upload(district, data)
+    assert stored(district["period"])[("Z1", "G1")] == Decimal("1.12345679")
+    assert first.counts["changed"] == 2
+    again = upload(district, data)
+    assert again.counts == {"cells": 4, "created": 0, "changed": 0, "cleared": 0, "unchanged": 4}
+
+
 def test_rolling_back_restores_values_and_results_and_refuses_an_older_batch(district):
     period = district["period"]
     original_values = stored(period)
