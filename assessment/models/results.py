@@ -85,13 +85,14 @@ class DimensionKind(models.TextChoices):
 
 class DimensionResult(models.Model):
     # Derived rows rewritten as a whole by the recompute service, like IndicatorScore: no database
-    # constraint checks on the keys (thousands of rows per province recompute, checked at commit).
+    # constraint checks on the keys (thousands of rows per province recompute, checked at commit), and
+    # no index but the unique one, which every reader's query (by period) uses.
     period = models.ForeignKey(Period, verbose_name=_("考核周期"), on_delete=models.CASCADE,
-                               related_name="dimension_results", db_constraint=False)
+                               related_name="dimension_results", db_constraint=False, db_index=False)
     unit = models.ForeignKey("cadres.Unit", verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+",
-                             db_constraint=False)
+                             db_constraint=False, db_index=False)
     dimension = models.ForeignKey("indicators.Dimension", verbose_name=_("维度"), on_delete=models.CASCADE,
-                                  related_name="+", db_constraint=False)
+                                  related_name="+", db_constraint=False, db_index=False)
     score = models.FloatField(_("得分"))
     weight = models.FloatField(_("分值"))
     rate = models.FloatField(_("得分率"), null=True)
