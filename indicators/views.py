@@ -141,7 +141,9 @@ def batch_confirm(request, pk: int):
     except uploads.UploadError as refused:
         messages.error(request, str(refused))
     else:
-        if recompute_waits_for_queue(batch.period):
+        if not any(batch.counts.get(kind) for kind in ("created", "changed", "cleared")):
+            messages.success(request, _("已导入：文件中的数据与现有数据相同，没有任何修改"))
+        elif recompute_waits_for_queue(batch.period):
             messages.warning(request, jobs.QUEUE_UNAVAILABLE)
         else:
             messages.success(request, _("已导入，正在重新计算考核结果"))

@@ -268,8 +268,23 @@ def test_a_provider_uploads_sees_the_preview_and_confirms(district, provider_cli
     batch = ImportBatch.objects.get()
     assert batch.status == ImportStatus.PREVIEWED and stored(period)[("Z1", "G1")] == Decimal(10)
     page = provider_client.post(reverse("indicators:batch_confirm", args=[batch.pk]), follow=True).content.decode()
-    assert "已导入" in page
+    assert "已导入，正在重新计算考核结果" in page
     assert stored(period)[("Z1", "G1")] == Decimal(14)
+
+
+def test_confirming_a_file_that_changes_nothing_says_so(district, provider_client, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    period = district["period"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = provider_client.post(reverse("indicators:upload", args=[period.pk]), {
+            "file": SimpleUploadedFile("tj.xlsx", sheet(["Z1", "东镇", 10, 100])), "mode": ImportMode.MERGE})
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and batch.status == ImportStatus.PREVIEWED
+    version = Period.objects.get(pk=period.pk).inputs_version
+    page = provider_client.post(reverse("indicators:batch_confirm", args=[batch.pk]), follow=True).content.decode()
+    assert "没有任何修改" in page and "正在重新计算" not in page
+    assert Period.objects.get(pk=period.pk).inputs_version == version  # and nothing is recomputed
 
 
 def test_a_provider_cannot_touch_another_departments_uploads_or_a_locked_period(district, provider_client, make_user):
