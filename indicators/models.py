@@ -255,6 +255,11 @@ class ImportBatch(models.Model):
     def warnings(self) -> list[dict]:
         return [problem for problem in self.problems if problem.get("severity") == "warning"]
 
+    @property
+    def changes_anything(self) -> bool:
+        """Whether the checked or committed file creates, changes or clears any value."""
+        return any(self.counts.get(kind) for kind in ("created", "changed", "cleared"))
+
 
 class ValueVersion(models.Model):
     """A value as it was before an import replaced or cleared it (SPEC §9: the old one is kept in the

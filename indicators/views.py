@@ -141,7 +141,7 @@ def batch_confirm(request, pk: int):
     except uploads.UploadError as refused:
         messages.error(request, str(refused))
     else:
-        if not any(batch.counts.get(kind) for kind in ("created", "changed", "cleared")):
+        if not batch.changes_anything:
             messages.success(request, _("已导入：文件中的数据与现有数据相同，没有任何修改"))
         elif recompute_waits_for_queue(batch.period):
             messages.warning(request, jobs.QUEUE_UNAVAILABLE)
