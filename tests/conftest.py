@@ -177,3 +177,43 @@ def district(db):
         ComponentScore.objects.create(period=period, unit=town, component=survey, score=score)
     return {"period": period, "towns": units, "track": track, "scheme": scheme, "survey": survey,
             "performance": performance, "growth": growth}
+
+
+# --- One line at the end about the tests a plain machine cannot run -------------------------------------
+# Tests that need PostgreSQL (triggers, row locks, pg_dump) or a real Celery worker on Redis skip, each
+# with its reason, where those services are missing (and fail in CI, which has them). Listing the skips
+# one by one is pytest's job (-ra); this says once how many there were and how to run them.
+SERVICE_WORDS = {"PostgreSQL": "PostgreSQL", "REDIS_URL": "Redis", "Redis": "Redis", "worker": "Celery worker"}
+RUN_EVERYTHING = ("DATABASE_URL=postgres://postgres@127.0.0.1:5432/assessment "
+                  "REDIS_URL=redis://127.0.0.1:6379/5 python3.11 dev.py test")
+
+
+def skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    return str(longrepr or "")
+
+
+def services_needed(reasons) -> tuple[int, list[str]]:
+    """How many of these skip reasons name a missing service, and which services they name."""
+    count, services = 0, []
+    for reason in reasons:
+        named = [service for word, service in SERVICE_WORDS.items() if word in reason]
+        if named:
+            count += 1
+            services.extend(service for service in named if service not in services)
+    return count, services
+
+
+def pytest_terminal_summary(terminalreporter):
+    count, services = services_needed(skip_reason(report) for report in terminalreporter.stats.get("skipped", []))
+    if not count:
+        return
+    terminalreporter.write_sep("=", "skipped for want of a service", yellow=True)
+    terminalreporter.write_line(
+        f"{count} 个测试需要 {'、'.join(services)}，本机未提供而跳过；在有这些服务的机器上运行全部测试："
+        f"\n{count} tests were skipped because they need {', '.join(services)}; to run them all:"
+        f"\n    {RUN_EVERYTHING}"
+        "\n（或以 root 运行 bash .ci/run，它会启动 PostgreSQL、Redis 并安装 Chromium / "
+        "or, as root, bash .ci/run, which starts PostgreSQL and Redis and installs Chromium）")

@@ -1,4 +1,4 @@
-"""The golden example in ../shared/samples, end to end through the product's own import paths.
+"""The golden example (tests/data/golden), end to end through the product's own import paths.
 
 The scheme workbook, two departments' statistics (one .xlsx with a title row and a 不适用 cell,
 one old-format .xls with percent-formatted cells and a blank cell) and the component sheet are
@@ -8,10 +8,8 @@ loaded as users load them; the recompute must reproduce the independently comput
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from assessment.component_import import import_component_scores
 from assessment.models import Period, UnitResult
@@ -20,8 +18,9 @@ from assessment.scheme_workbook import apply_scheme, read_scheme_workbook
 from cadres.models import Unit
 from indicators.models import ImportStatus
 from indicators.uploads import import_statistics_file, problems_of
+from tests.golden import GOLDEN_SAMPLES
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples"
+SAMPLES = GOLDEN_SAMPLES
 
 
 def sample(name: str) -> bytes:

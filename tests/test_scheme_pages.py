@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -16,9 +14,10 @@ from accounts.roles import Role
 from assessment.models import Period, PeriodState, Scheme
 from assessment.scheme_workbook import apply_scheme, read_scheme_workbook
 from cadres.models import Unit
+from tests.golden import GOLDEN_SAMPLES
 from tests.sheets import workbook_bytes
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples"
+SAMPLES = GOLDEN_SAMPLES
 IMPORT = reverse("assessment:scheme_import")
 CONFIRM = reverse("assessment:scheme_import_confirm")
 INDICATOR_HEADER = ["代码", "名称", "维度", "计量单位", "方向", "评分方法", "目标值", "数据来源", "人均基数"]

@@ -30,9 +30,10 @@ from assessment.scheme_workbook import (
 )
 from cadres.models import BASE_ATTRIBUTES, Unit, UnitKind
 from indicators.models import Indicator, Statistic, Weight
+from tests.golden import GOLDEN_SAMPLES
 from tests.sheets import workbook_bytes, xlsx_bytes
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples"
+SAMPLES = GOLDEN_SAMPLES
 INDICATOR_HEADER = ["代码", "名称", "维度", "计量单位", "方向", "评分方法", "目标值", "数据来源", "人均基数"]
 
 

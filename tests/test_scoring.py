@@ -6,13 +6,13 @@ No database: the engine is plain functions over pandas frames.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from assessment.scoring import PeriodInputs, ScoringRules, compute_period, round_half_up
+from tests.golden import GOLDEN_SAMPLES
 
 NAN = float("nan")
 EMPTY = pd.DataFrame()
@@ -665,9 +665,9 @@ def test_it_sorts_results_by_track_rank_and_unit():
 # ---------------------------------------------------------------------------------------------------------
 # The golden sample
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+SAMPLES = GOLDEN_SAMPLES
 
-# The content of the golden sample (/work/shared/samples), typed in from its workbooks.
+# The content of the golden sample (tests/data/golden), typed in from its workbooks.
 # scheme.xlsx, sheet 单位: code, track, 人口 (population).
 SAMPLE_UNITS = [
     ("S01", "A", 72950),

@@ -7,7 +7,6 @@ import io
 import re
 import zipfile
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook as OpenpyxlWorkbook
@@ -23,8 +22,9 @@ from assessment.workbooks import (
     open_workbook,
     read_table,
 )
+from tests.golden import GOLDEN_SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+SAMPLES = GOLDEN_SAMPLES
 
 STATS_COLUMNS = [ColumnSpec("unit_code", "单位代码"), ColumnSpec("unit_name", "单位名称", required=False)]
 
