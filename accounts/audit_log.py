@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from accounts.models import AuditEvent, AuditOutcome
-from assessment.exports import formula_safe
-from cadres.filters import StyledFilterSet
+from core.filters import StyledFilterSet
+from core.spreadsheets.formula_guard import formula_safe
 
 # The export's columns, in the order of the page: time, user, address, event, object, outcome.
 EXPORT_HEADER = (

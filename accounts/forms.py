@@ -1,9 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Clearance
+from accounts.models import Clearance, UserProfile
 from accounts.roles import Role
-from cadres.models import Unit, UnitKind
+
+# The units a profile may name, as its own fields point at them (the registry sits on the floor above).
+_UNITS = UserProfile._meta.get_field("unit").related_model.objects
 
 
 class CodeForm(forms.Form):
@@ -19,11 +21,12 @@ class RoleAssignmentForm(forms.Form):
         label=_("角色"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple,
     )
     unit = forms.ModelChoiceField(
-        label=_("所属被考核单位"), queryset=Unit.objects.order_by("code"), required=False,
+        label=_("所属被考核单位"), queryset=_UNITS.order_by("code"), required=False,
         help_text=_("被考核单位用户只能看到本单位"), widget=forms.Select(attrs={"class": "form-select"}),
     )
+    # Departments are the units of kind "department" (cadres.models.UnitKind.DEPARTMENT).
     department = forms.ModelChoiceField(
-        label=_("填报部门"), queryset=Unit.objects.filter(kind=UnitKind.DEPARTMENT).order_by("code"), required=False,
+        label=_("填报部门"), queryset=_UNITS.filter(kind="department").order_by("code"), required=False,
         help_text=_("职能部门填报员只能填报本部门提供的指标"), widget=forms.Select(attrs={"class": "form-select"}),
     )
     clearance = forms.TypedChoiceField(

@@ -129,10 +129,10 @@ MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "assessment.trackmembership": _ALL,
         "assessment.component": _ALL,
         "assessment.vetoitem": _ALL,
-        "indicators.dimension": _ALL,
-        "indicators.indicator": _ALL,
-        "indicators.weight": _ALL,
-        "indicators.weightoverride": _ALL,
+        "assessment.dimension": _ALL,
+        "assessment.indicator": _ALL,
+        "assessment.weight": _ALL,
+        "assessment.weightoverride": _ALL,
         # Record types are reference data (names, impact periods, grade effects), not record contents;
         # their points change only through the versioned rules page of the supervision officers.
         "supervision.recordtype": ("add", "change", "view"),
@@ -153,12 +153,12 @@ MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "assessment.verdict": _ALL,
         "assessment.vetoitem": _ALL,
         "assessment.cadregrade": ("view", "delete"),  # entered on the grading page, which applies the rules
-        "indicators.dimension": _ALL,
-        "indicators.indicator": _ALL,
-        "indicators.weight": _ALL,
-        "indicators.weightoverride": _ALL,
-        "indicators.responsibility": _ALL,
-        "indicators.statistic": _ALL,
+        "assessment.dimension": _ALL,
+        "assessment.indicator": _ALL,
+        "assessment.weight": _ALL,
+        "assessment.weightoverride": _ALL,
+        "assessment.responsibility": _ALL,
+        "assessment.statistic": _ALL,
         "feedback.feedbacknote": _ALL,
         "feedback.award": _ALL,
         "feedback.rectificationitem": ("change", "view"),  # raised on the app's page, which keeps the rules

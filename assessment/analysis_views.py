@@ -1,5 +1,5 @@
-"""The analysis pages (周期看板, 指标分析, 趋势分析, 领域分析), their chart data, the circular download and
-the publishing moves. Reads are in ``assessment.analysis``, rules in ``assessment.publishing``; every
+"""The analysis pages (指标分析, 趋势分析, 领域分析), their chart data, the circular download and
+the publishing moves (the 周期看板 is the site's: assessment/site/views.py). Reads are in ``assessment.analysis``, rules in ``assessment.publishing``; every
 view, the JSON ones included, checks the user's capability and scope first."""
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ from accounts.roles import Capability
 from assessment import exports, publishing, selectors
 from assessment.analysis import charts, distributions, domains, period_overview, trends
 from assessment.analysis.forms import LockForm, PublishForm, UnlockForm, WithdrawForm
-from assessment.models import Period, PeriodState, Track, TrackMembership
+from assessment.models import Indicator, Period, PeriodState, Track, TrackMembership
 from cadres.models import Unit
-from feedback import rectification
-from indicators.models import Indicator
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,7 +40,7 @@ def _track_of(period: Period, track_pk) -> Track:
     return get_object_or_404(Track, pk=track_pk, scheme_id=period.scheme_id)
 
 
-def _page(request, template: str, context: dict):
+def analysis_page(request, template: str, context: dict):
     """Render an analysis page; the period's tabs show the dashboard to those who may review uploads."""
     return render(request, template, {"may_review": can(request.user, Capability.REVIEW_UPLOADS), **context})
 
@@ -59,7 +57,7 @@ def _picked(request, name: str, choices: list, default=None):
 @capability_required(Capability.VIEW_RESULTS)
 def index(request):
     periods = selectors.periods_visible_to(request.user).order_by("-start_date", "scheme__name", "code")
-    return _page(request, "assessment/analysis_index.html", {"periods": periods})
+    return analysis_page(request, "assessment/analysis_index.html", {"periods": periods})
 
 
 def publishing_context(request, period: Period) -> dict:
@@ -74,29 +72,6 @@ def publishing_context(request, period: Period) -> dict:
         "unlock_form": UnlockForm(),
         "withdraw_form": WithdrawForm(),
     }
-
-
-@capability_required(Capability.REVIEW_UPLOADS)
-def period_dashboard(request, period_pk: int):
-    period = selectors.period_for(request.user, period_pk)
-    # The departments that are behind first: they are what the officer acts on.
-    uploads = sorted(period_overview.department_uploads(period),
-                     key=lambda item: (-item.missing_cells, item.progress.last_upload is not None, item.department.code))
-    warnings = period_overview.warning_summary(period)
-    return _page(request, "assessment/period_dashboard.html", {
-        "period": period,
-        "uploads": uploads,
-        "complete": sum(1 for item in uploads if not item.missing_cells),
-        "missing_cells": sum(item.missing_cells for item in uploads),
-        "reminder": period_overview.reminder_text(period, uploads),
-        "missing": period_overview.missing_by_unit(period),
-        "tiers": period_overview.tier_counts(period),
-        "warnings": warnings,
-        "efficiency_total": sum(count for _kind, _label, count in warnings.efficiency),
-        "overdue_rectifications": rectification.overdue_count(period),
-        "open_rectifications": rectification.open_count(period),
-        **publishing_context(request, period),
-    })
 
 
 @capability_required(Capability.VIEW_RESULTS)
@@ -227,7 +202,7 @@ def indicator_analysis(request, period_pk: int):
     if indicator is not None:
         context["distribution"] = distributions.indicator_distribution(period, indicator)
         context["lost_points"] = distributions.indicator_lost_points(period, indicator)
-    return _page(request, "assessment/indicator_analysis.html", context)
+    return analysis_page(request, "assessment/indicator_analysis.html", context)
 
 
 @capability_required(Capability.VIEW_RESULTS)
@@ -249,7 +224,7 @@ def trend_analysis(request, period_pk: int):
     unit = _picked(request, "unit", units)
     indicators = distributions.indicators_with_scores(period)
     indicator = _picked(request, "indicator", indicators)
-    return _page(request, "assessment/trend_analysis.html", {
+    return analysis_page(request, "assessment/trend_analysis.html", {
         "period": period, "periods": periods, "tracks": tracks, "track": track, "units": units, "unit": unit,
         "indicator_groups": distributions.group_by_dimension(indicators), "indicator": indicator,
         "track_trend": trends.track_trend(track, periods) if track else None,
@@ -278,7 +253,7 @@ def indicator_trend_chart(request, period_pk: int, indicator_pk: int):
 @capability_required(Capability.VIEW_RESULTS)
 def domain_analysis(request, period_pk: int):
     period = selectors.period_for(request.user, period_pk)
-    return _page(request, "assessment/domain_analysis.html", {
+    return analysis_page(request, "assessment/domain_analysis.html", {
         "period": period, "comparison": domains.domain_comparison(period)})
 
 

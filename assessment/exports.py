@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from assessment.analysis.numbers import rounded
 from assessment.models import Component, Period, Track, UnitResult
+from core.spreadsheets.formula_guard import formula_safe
 
 LEADING_COLUMNS = ("unit_code", "unit_name", "track")
 TRAILING_COLUMNS = ("bonus", "penalty", "total", "rank", "tier", "rank_change")
@@ -58,18 +59,6 @@ def period_results_table(period: Period) -> ResultsTable:
         for result in results
     ]
     return ResultsTable(header=[*LEADING_COLUMNS, *(c.name for c in components), *TRAILING_COLUMNS], rows=rows)
-
-
-# Excel and WPS take a cell that starts with one of these for a formula, even in a CSV file.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def formula_safe(value: object) -> object:
-    """A cell value that a spreadsheet will not run: text that would start a formula gets a leading
-    apostrophe and stays text; numbers, dates and None pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def results_csv_bytes(table: ResultsTable) -> bytes:

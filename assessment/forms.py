@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from assessment.models import Scheme
 from assessment.scheme_workbook import period_code_problems
-from cadres.forms import SpreadsheetUploadForm
+from core.forms import SpreadsheetUploadForm
 
 # Officers type period codes as they come: "2024 2024H1", "2024,2024H1", "2024，2024H1", "2024、2024H1".
 _PERIOD_SEPARATORS = re.compile(r"[\s,，、;；]+")

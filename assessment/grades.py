@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from assessment.grade_limits import ALL_GRADES, GradeLimit, allowed_grades, grade_limits
 from assessment.models import CadreGrade, Grade, Period, PeriodState, PeriodType, Scheme, UnitResult
 from cadres.models import Appointment, AppointmentRole, Cadre, Unit
-from supervision.grade_rules import ALL_GRADES, GradeRestriction, allowed_grades, grade_restrictions
 
 DEFAULT_SCHEME = Scheme()  # unsaved: carries the model's default shares when a year has no scheme
 
@@ -64,7 +64,7 @@ class GradeRow:
     cadre: Cadre
     appointment: Appointment
     grade: CadreGrade | None
-    restrictions: list[GradeRestriction]
+    restrictions: list[GradeLimit]
     principal_of_vetoed_unit: bool
     veto_reason: str = ""
 
@@ -158,7 +158,7 @@ def grade_sheet(unit: Unit, year: int, *, today: datetime.date | None = None) ->
         if held is None or appointment.role == AppointmentRole.PRINCIPAL:
             by_cadre[appointment.cadre_id] = appointment
     grades = {item.cadre_id: item for item in CadreGrade.objects.filter(cadre_id__in=by_cadre, year=year)}
-    restrictions = grade_restrictions(by_cadre, year)
+    restrictions = grade_limits(by_cadre, year)
     result = annual_result(unit, year)
     scheme = result.period.scheme if result else (Scheme.objects.filter(year=year).first() or DEFAULT_SCHEME)
     vetoed = bool(result and result.vetoed)

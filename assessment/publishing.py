@@ -17,9 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from assessment.models import Period, PeriodState, UnitResult
+from assessment.models import Indicator, Period, PeriodState, UnitResult
 from cadres.models import Unit
-from indicators.models import Indicator
 
 REASON_MAX_LENGTH = 500
 

@@ -1,7 +1,7 @@
 """Recomputing a period: load its inputs as frames, run the engine, store the results at once.
 
 Every change to an input calls ``request_recompute``: it raises the period's inputs version and, in
-the same transaction, writes a recompute job (``assessment.jobs``) unless one is already waiting; the
+the same transaction, writes a recompute job (``core.jobs``) unless one is already waiting; the
 job goes to the queue after the commit, or to the sweeper if the queue is down. Changes that arrive
 while a job waits ride along with it (coalescing). The run takes the version current when it starts;
 if more changes came in meanwhile they queued another job. Storing replaces the period's previous
@@ -23,22 +23,25 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessment import bulk, jobs
 from assessment.models import (
     Adjustment,
     Component,
     ComponentScore,
     DimensionResult,
+    Indicator,
     IndicatorScore,
-    Job,
     Period,
+    Statistic,
     TrackMembership,
     UnitResult,
     Verdict,
+    Weight,
+    WeightOverride,
 )
 from assessment.scoring import PeriodInputs, PeriodResults, ScoringRules, compute_period
 from cadres.models import BASE_ATTRIBUTES
-from indicators.models import Indicator, Statistic, Weight, WeightOverride
+from core import bulk, jobs
+from core.models import Job
 
 
 @dataclass

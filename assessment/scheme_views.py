@@ -22,7 +22,6 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required
 from accounts.audit import record_event
 from accounts.roles import Capability
-from assessment import pending_uploads
 from assessment.forms import SchemeImportForm, SchemeTargetForm
 from assessment.models import Scheme
 from assessment.scheme_workbook import (
@@ -36,6 +35,7 @@ from assessment.scheme_workbook import (
     scheme_workbook_bytes,
 )
 from assessment.workbooks import Problem
+from core import pending_uploads
 
 PENDING_KIND = "scheme"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

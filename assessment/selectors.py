@@ -18,13 +18,13 @@ from assessment.models import (
     IndicatorScore,
     Period,
     PeriodState,
+    Responsibility,
     ScoreStatus,
     Track,
     UnitResult,
     Verdict,
 )
 from cadres.models import Unit
-from indicators.models import Responsibility
 
 
 def periods_visible_to(user) -> QuerySet[Period]:

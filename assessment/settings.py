@@ -81,26 +81,30 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The product's apps, lowest floor first (docs/architecture.md).
+    "core",
     "accounts",
     "cadres",
     "assessment",
     "indicators",
     "supervision",
     "feedback",
+    # The site on top: the cross-domain dashboard, the demo loader, backups (docs/architecture.md).
+    "assessment.site",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "assessment.middleware.ContentSecurityPolicyMiddleware",
+    "assessment.site.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "assessment.middleware.DefaultLanguageMiddleware",
+    "assessment.site.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Tells whether this session's second factor is verified (request.user.is_verified()).
     "django_otp.middleware.OTPMiddleware",
-    "assessment.middleware.SessionLifetimeMiddleware",
+    "assessment.site.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -177,7 +181,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Idle timeout: the cookie's age is renewed on every request, so it runs out after this much idleness.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
-# However active, a session ends this many hours after its login (assessment.middleware.SessionLifetimeMiddleware).
+# However active, a session ends this many hours after its login (assessment.site.middleware.SessionLifetimeMiddleware).
 SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -236,8 +240,9 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 20) * 1024 * 1024
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 20000)
 UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 300)
-# Documents attached to supervision records (decisions, reports, scans).
-SUPERVISION_ATTACHMENT_MAX_BYTES = env_int("SUPERVISION_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+# Documents users attach (a record's decisions and scans, a rectification's evidence). The older name of
+# the variable, from when only supervision records had attachments, is still read.
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", env_int("SUPERVISION_ATTACHMENT_MAX_MB", 20)) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -250,6 +255,10 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# What may limit a cadre's annual grade (assessment/grade_limits.py): functions (cadre_ids, year) ->
+# {cadre id: [limit, ...]} of the parts of the product above the assessment floor.
+GRADE_LIMIT_SOURCES = ["supervision.grade_rules.grade_restrictions"]
+
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -257,10 +266,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Run by `celery -A assessment beat` (not in tests). Points expire as records age out of the
 # 12-month window, so every cadre, unit and efficiency warning is re-evaluated each night.
 CELERY_BEAT_SCHEDULE = {
-    # The outbox's sweeper (assessment.jobs): queues the jobs the broker missed while it was down and
+    # The outbox's sweeper (core.jobs): queues the jobs the broker missed while it was down and
     # the jobs whose worker died. A sweep not started within the minute is dropped; the next one comes.
     "outbox-sweeper": {
-        "task": "assessment.tasks.sweep_jobs",
+        "task": "core.tasks.sweep_jobs",
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
     },

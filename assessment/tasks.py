@@ -1,31 +1,17 @@
 """Background tasks of the assessment area. Tasks take ids and call services.
 
-Work that must not be lost goes through the outbox (``assessment.jobs``): the task carries a job id,
-and ``jobs.run`` claims the job, does its work and records the outcome.
+Work that must not be lost goes through the outbox (``core.jobs``): the task carries a job id, and
+``jobs.run`` claims the job, does its work and records the outcome.
 """
-
-import dataclasses
 
 from celery import shared_task
 
-from assessment import jobs
 from assessment.recompute import recompute_period
-
-
-@shared_task
-def ping(payload: str) -> str:
-    """Round trip used to check that a worker is consuming the queue (health page, tests)."""
-    return f"pong:{payload}"
+from core import jobs
 
 
 # acks_late and reject_on_worker_lost: a message whose worker dies before finishing goes back to the
 # queue; the job's claim (jobs.run) makes sure that the work is still done only once.
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def run_job(job_id: int) -> dict:
-    """Carry one outbox job of any kind that does not name a task of its own."""
-    return jobs.run(job_id)
-
-
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def recompute(period_id: int | None = None, *, job_id: int | None = None) -> dict:
     """Carry a recompute job (``assessment.recompute``). It has a name of its own so that recomputes can
@@ -35,9 +21,3 @@ def recompute(period_id: int | None = None, *, job_id: int | None = None) -> dic
         return jobs.run(job_id)
     timings = recompute_period(period_id)
     return {"units": timings.units, "seconds": round(timings.total, 3)}
-
-
-@shared_task(ignore_result=True)
-def sweep_jobs() -> dict:
-    """Hand over the jobs the queue missed or whose runner died (Celery beat, every minute)."""
-    return dataclasses.asdict(jobs.sweep())

@@ -1,11 +1,12 @@
 from django.urls import path
 
 from assessment import analysis_views as views
+from assessment.site import views as site_views
 
 app_name = "analysis"
 urlpatterns = [
     path("", views.index, name="index"),
-    path("periods/<int:period_pk>/", views.period_dashboard, name="period_dashboard"),
+    path("periods/<int:period_pk>/", site_views.period_dashboard, name="period_dashboard"),
     path("periods/<int:period_pk>/tiers.json", views.tier_chart, name="tier_chart"),
     path("periods/<int:period_pk>/lock/", views.period_lock, name="period_lock"),
     path("periods/<int:period_pk>/publish/", views.period_publish, name="period_publish"),

@@ -4,16 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Cadre, Rank, Unit, UnitKind
-
-
-class StyledFilterSet(django_filters.FilterSet):
-    """Gives the filter form's widgets the page's compact form styles."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            is_select = field.widget.input_type == "select" if hasattr(field.widget, "input_type") else False
-            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+from core.filters import StyledFilterSet
 
 
 class UnitFilter(StyledFilterSet):

@@ -74,22 +74,3 @@ def id_number_digest(number: str) -> str:
 def id_tail_digest(tail: str) -> str:
     """The digest of an ID number's last ``ID_TAIL_LENGTH`` characters (of a longer tail, its end)."""
     return _digest("tail", normalise_id_number(tail)[-ID_TAIL_LENGTH:])
-
-
-
-def reencrypt_cadres(batch_size: int = 1000) -> int:
-    """Write every cadre's personal numbers again under the first key (after a key rotation).
-    The digests do not change: they use the hash key, which is not rotated this way."""
-    from django.db import transaction
-
-    from cadres.models import Cadre
-
-    count = 0
-    with transaction.atomic():
-        cadres = list(Cadre.objects.only("pk", "id_number", "phone").order_by("pk"))
-        for start in range(0, len(cadres), batch_size):
-            chunk = cadres[start:start + batch_size]
-            # Saving encrypts afresh with the first key; reading accepted any configured key.
-            Cadre.objects.bulk_update(chunk, ["id_number", "phone"])
-            count += len(chunk)
-    return count

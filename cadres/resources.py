@@ -7,6 +7,7 @@ from import_export import fields, resources
 from import_export.widgets import CharWidget, DateWidget, DecimalWidget, ForeignKeyWidget
 
 from cadres.models import Appointment, AppointmentRole, Cadre, Gender, Unit, UnitKind
+from core.spreadsheets.formula_guard import formula_safe
 
 
 class ChoiceLabelWidget(CharWidget):
@@ -59,8 +60,6 @@ class FormulaSafeResource(resources.ModelResource):
     """Exports from admin go through the same formula guard as every other spreadsheet we write."""
 
     def export_field(self, field, instance, **kwargs):
-        from assessment.exports import formula_safe
-
         return formula_safe(super().export_field(field, instance, **kwargs))
 
 

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.access import cadres_visible_to, units_visible_to
-from assessment.models import TrackMembership
 from cadres.models import Appointment, Cadre, Unit
 
 
@@ -36,7 +35,8 @@ def unit_team(unit: Unit, on: date | None = None) -> list[Appointment]:
     return sorted(appointments, key=lambda item: (order.get(item.role, 9), item.start_date, item.cadre.name))
 
 
-def unit_tracks(unit: Unit) -> list[TrackMembership]:
+def unit_tracks(unit: Unit) -> list:
+    """The unit's places in the schemes' tracks, latest year first (the assessment app's memberships)."""
     return list(unit.track_memberships.select_related("track", "scheme").order_by("-scheme__year"))
 
 

@@ -8,13 +8,13 @@ from django_tables2.export import TableExport
 from accounts.access import can, capability_required, may_see_full_id_number
 from accounts.audit import record_event
 from accounts.roles import Capability
-from assessment import pending_uploads
 from cadres import selectors
 from cadres.filters import CadreFilter, UnitFilter
-from cadres.forms import SpreadsheetUploadForm
 from cadres.id_numbers import mask_id_number, mask_phone
 from cadres.roster import import_roster
 from cadres.tables import CadreTable, UnitTable
+from core import pending_uploads
+from core.forms import SpreadsheetUploadForm
 
 PAGE_SIZE = 25
 

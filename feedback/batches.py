@@ -21,12 +21,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from assessment import jobs
 from assessment.models import Period
 from cadres.models import Unit
+from core import jobs
 from feedback.models import BatchStatus, FeedbackBatch
 from feedback.reports import feedback_report, period_units
 from feedback.workbook import feedback_xlsx, summary_xlsx
+
+# The outbox job that writes a period's zip (registered with its function in feedback/tasks.py).
+PERIOD_FEEDBACK = "feedback.period_feedback"
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +58,6 @@ def zip_download_name(period: Period) -> str:
 
 def start_feedback_batch(period: Period, *, user=None, request=None) -> FeedbackBatch:
     """Queue the generation of the period's zip; a run already under way is returned instead of a second."""
-    from feedback.tasks import PERIOD_FEEDBACK
-
     with transaction.atomic():
         # Two officers pressing the button at once: the period's row makes them take turns.
         Period.objects.select_for_update().only("pk").get(pk=period.pk)
@@ -140,6 +141,4 @@ def open_batch_file(batch: FeedbackBatch, *, user=None, request=None):
 
 def waits_for_queue(batch: FeedbackBatch) -> bool:
     """Whether the batch's job could not be handed to the queue (the broker was down)."""
-    from feedback.tasks import PERIOD_FEEDBACK
-
     return jobs.waits_for_queue(PERIOD_FEEDBACK, str(batch.pk))

@@ -47,10 +47,8 @@ DEMO_ITEMS = (
 )
 
 
-def _latest_period() -> Period | None:
-    from assessment.demo import DEMO_SCHEME_NAME
-
-    return (Period.objects.filter(scheme__name=DEMO_SCHEME_NAME, results__isnull=False)
+def _latest_period(scheme_name: str) -> Period | None:
+    return (Period.objects.filter(scheme__name=scheme_name, results__isnull=False)
             .select_related("scheme").order_by("-start_date").distinct().first())
 
 
@@ -89,8 +87,10 @@ def _awards(period: Period, officer) -> None:
 
 
 @transaction.atomic
-def load_feedback_demo() -> None:
-    period = _latest_period()
+def load_feedback_demo(*, scheme_name: str) -> None:
+    """Comments, rectification items and awards in the latest computed period of the demo's scheme
+    (the site's demo loader names it)."""
+    period = _latest_period(scheme_name)
     if period is None:
         return
     User = get_user_model()

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessment.models import Period
-from cadres.filters import StyledFilterSet
 from cadres.models import Appointment, Cadre, Unit
+from core.filters import StyledFilterSet
 from feedback.models import AwardKind, RectificationItem, RectificationSource, RectificationStatus
 from feedback.rectification import UNIT_STATUSES, overdue_q
 

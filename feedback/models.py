@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import StoredDocument
+from core.models import StoredDocument
 
 
 class FeedbackNote(models.Model):

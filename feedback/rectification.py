@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_event
 from assessment.models import Period
 from cadres.models import Unit
+from core.documents import check_attachment, store_document
 from feedback.models import (
     FINISHED_STATUSES,
     RectificationEvidence,
@@ -28,7 +29,6 @@ from feedback.models import (
     RectificationStatus,
     RectificationUpdate,
 )
-from supervision.records import check_attachment, store_document
 
 # What a unit may report; 已销号 is the office's word alone.
 UNIT_STATUSES = (RectificationStatus.NOT_STARTED, RectificationStatus.IN_PROGRESS, RectificationStatus.DONE)

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from assessment.exports import formula_safe
+from core.spreadsheets.formula_guard import formula_safe
 from feedback.models import RectificationItem
 from feedback.rectification import days_overdue, is_overdue, latest_updates
 

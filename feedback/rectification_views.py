@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import can, capability_required
 from accounts.audit import record_event
 from accounts.roles import Capability
+from core.documents import download_name
 from feedback import rectification, selectors
 from feedback.forms import (
     ProgressForm,
@@ -28,7 +29,6 @@ from feedback.forms import (
 from feedback.models import RectificationItem, RectificationStatus
 from feedback.rectification_export import rectifications_xlsx
 from feedback.views import XLSX_CONTENT_TYPE, attachment_response
-from supervision.records import download_name
 
 ITEMS_PER_PAGE = 30
 
@@ -105,7 +105,7 @@ def _detail(request, item: RectificationItem, *, progress_form=None, review_form
         "progress_form": progress_form if may_report else None,
         "review_form": (review_form or ReviewForm()) if may_review else None,
         "may_manage": can(request.user, Capability.MANAGE_FEEDBACK),
-        "max_mb": settings.SUPERVISION_ATTACHMENT_MAX_BYTES // 1024 // 1024,
+        "max_mb": settings.DOCUMENT_MAX_BYTES // 1024 // 1024,
     }, status=status)
 
 

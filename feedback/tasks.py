@@ -1,9 +1,7 @@
-"""Background work of the feedback area, carried by the durable job outbox (assessment.jobs)."""
+"""Background work of the feedback area, carried by the durable job outbox (core.jobs)."""
 
-from assessment import jobs
-from feedback.batches import generate_period_feedback
-
-PERIOD_FEEDBACK = "feedback.period_feedback"
+from core import jobs
+from feedback.batches import PERIOD_FEEDBACK, generate_period_feedback
 
 
 def generate_feedback_job(batch_id: int) -> str:

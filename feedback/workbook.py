@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
-from assessment.exports import formula_safe
+from core.spreadsheets.formula_guard import formula_safe
 from feedback.reports import FeedbackReport
 
 # 序号, then five columns whose widths add up to a portrait A4 line at 11 pt.

@@ -9,9 +9,9 @@ from django.http import Http404
 
 from accounts.access import can, department_id
 from accounts.roles import Capability
-from assessment.models import Period, PeriodState, TrackMembership
+from assessment.models import Indicator, Period, PeriodState, Statistic, TrackMembership
 from cadres.models import Unit
-from indicators.models import ImportBatch, ImportKind, ImportStatus, Indicator, Statistic
+from indicators.models import ImportBatch, ImportKind, ImportStatus
 
 
 @dataclass(frozen=True)

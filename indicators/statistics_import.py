@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from assessment.models import Period, TrackMembership
+from assessment.models import Indicator, Period, TrackMembership
 from assessment.workbooks import (
     CellError,
     ColumnSpec,
@@ -28,7 +28,6 @@ from assessment.workbooks import (
     read_table,
 )
 from cadres.models import Unit
-from indicators.models import Indicator
 
 SHEET_NAMES = ("统计数据", "statistics")
 FIXED_COLUMNS = (

@@ -29,11 +29,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from assessment.exports import formula_safe
-from assessment.models import Period, TrackMembership
+from assessment.models import Indicator, Method, Period, Statistic, TrackMembership
 from assessment.workbooks import Workbook, cell_text
 from cadres.models import Unit
-from indicators.models import ImportMode, Indicator, Method, Statistic
+from core.spreadsheets.formula_guard import formula_safe
+from indicators.models import ImportMode
 from indicators.statistics_import import FIXED_COLUMNS, SHEET_NAMES
 
 TEMPLATE_VERSION = 1

@@ -27,21 +27,13 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from assessment import jobs
-from assessment.bulk import copy_text_lines, cyclic_gc_paused, insert_plain_rows
-from assessment.models import ComponentScore, Period, TrackMembership
+from assessment.models import ComponentScore, Indicator, Period, Statistic, TrackMembership
 from assessment.recompute import previous_period, request_recompute
 from assessment.workbooks import Problem, Severity, WorkbookRejected, open_workbook
 from cadres.models import Unit
-from indicators.models import (
-    ImportBatch,
-    ImportKind,
-    ImportMode,
-    ImportStatus,
-    Indicator,
-    Statistic,
-    ValueVersion,
-)
+from core import jobs
+from core.bulk import copy_text_lines, cyclic_gc_paused, insert_plain_rows
+from indicators.models import ImportBatch, ImportKind, ImportMode, ImportStatus, ValueVersion
 from indicators.statistics_import import Cell, read_statistics_workbook
 from indicators.statistics_template import TEMPLATE_VERSION, read_template_marker
 
@@ -327,7 +319,7 @@ CHECK_JOB = "indicators.check_upload"
 
 
 def batch_check_job(batch_id: int) -> str:
-    """The background check of an uploaded file (an outbox job, ``assessment.jobs``); safe to run twice."""
+    """The background check of an uploaded file (an outbox job, ``core.jobs``); safe to run twice."""
     batch = ImportBatch.objects.select_related("period__scheme", "department").get(pk=batch_id)
     if batch.status == ImportStatus.CHECKING:
         batch_check(batch)

@@ -19,11 +19,11 @@ from django.views.decorators.http import require_POST
 from accounts.access import can, capability_required
 from accounts.audit import record_event
 from accounts.roles import Capability
-from assessment import jobs
 from assessment.models import Period
 from assessment.recompute import recompute_waits_for_queue
 from assessment.workbooks import WorkbookRejected, check_upload
 from cadres.models import Unit
+from core import jobs
 from indicators import selectors, uploads
 from indicators.annotated_copy import annotated_copy
 from indicators.forms import UploadForm

@@ -41,7 +41,7 @@ from supervision.models import (
 )
 from supervision.recusal import check_not_recused, recused_cadre_ids
 from supervision.rule_preview import rule_preview
-from supervision.rules import in_force, rule_draft_problems, rule_version_create, type_points_of
+from supervision.rules import in_force, rule_draft_problems, rule_version_create, rules_of, type_points_of
 from supervision.warning_exports import XLSX_CONTENT_TYPE, overview_xlsx_bytes
 
 PAGE_SIZE = 25
@@ -187,7 +187,7 @@ def rule_version(request, version_pk: int):
     types = [(record_type, points.get(record_type.pk, record_type.points))
              for record_type in RecordType.objects.order_by("sort_order", "name", "subtype")]
     return render(request, "supervision/rules/version_detail.html", {
-        "version": version, "types": types, "rules": version.as_rules(),
+        "version": version, "types": types, "rules": rules_of(version),
         "alert_count": version.alerts.count(),
     })
 

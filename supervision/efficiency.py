@@ -23,8 +23,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessment.models import Adjustment, Period, PeriodState
-from indicators.models import Direction, Method, Statistic
+from assessment.models import Adjustment, Direction, Method, Period, PeriodState, Statistic
 from supervision.models import EfficiencyWarning, EfficiencyWarningKind
 
 # The department a deduction comes from: adjustments are recorded by the assessment office.

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from assessment.exports import formula_safe
+from core.spreadsheets.formula_guard import formula_safe
 from supervision.lists import ListKind, ThreeLists
 from supervision.models import SupervisionReport
 from supervision.precheck import Verdict

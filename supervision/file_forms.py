@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cadres.forms import SpreadsheetUploadForm
+from core.forms import SpreadsheetUploadForm
 from supervision.models import MandatoryCheckKind, ReportKind
 from supervision.precheck_batch import MAX_LINES
 

@@ -20,15 +20,16 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required
 from accounts.audit import record_event
 from accounts.roles import Capability
-from assessment import jobs
 from assessment.grades import default_grade_year
 from assessment.workbooks import WorkbookRejected
 from cadres.models import Cadre, Unit
+from core import jobs
 from supervision import reports as report_service
 from supervision.cadre_file import cadre_file, search_cadres, unit_team
 from supervision.clearance import by_source_within_clearance, mark_readable
 from supervision.file_exports import lists_workbook, precheck_workbook, report_workbook
 from supervision.file_forms import MandatoryCheckForm, PrecheckBatchForm, PrecheckDateForm, ReportGenerateForm
+from supervision.job_kinds import REPORT as REPORT_JOB
 from supervision.lists import ListKind, list_years, three_lists
 from supervision.models import ReportKind, SupervisionReport
 from supervision.precheck import log_precheck, mandatory_check_record, precheck
@@ -40,7 +41,6 @@ from supervision.precheck_batch import (
     too_many,
 )
 from supervision.recusal import check_not_recused, withhold_recused
-from supervision.tasks import REPORT as REPORT_JOB
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_PAGE_SIZE = 50

@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.documents import check_attachment
 from supervision.models import RecordType
-from supervision.records import check_attachment, plain_points
+from supervision.records import plain_points
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -1,4 +1,7 @@
-"""What supervision records do to annual grades (SPEC §6): the one place the grading service asks."""
+"""What supervision records do to annual grades (SPEC §6).
+
+``grade_restrictions`` is a source of ``settings.GRADE_LIMIT_SOURCES``: the grading service
+(``assessment.grade_limits``) asks it without importing it."""
 
 from __future__ import annotations
 
@@ -8,10 +11,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from assessment.grade_limits import ALL_GRADES
 from assessment.models import Grade
 from supervision.models import GradeEffect, Record
-
-ALL_GRADES = frozenset(Grade)
 
 # Heavier effects win (SPEC §6: "when several apply, the heaviest wins").
 _SEVERITY = {
@@ -73,8 +75,3 @@ def grade_restrictions(cadre_ids: Iterable[int], year: int) -> dict[int, list[Gr
     for items in restrictions.values():
         items.sort(key=lambda item: -item.severity)
     return dict(restrictions)
-
-
-def allowed_grades(restrictions: list[GradeRestriction]) -> frozenset[str]:
-    """The grades left once the heaviest restriction applies."""
-    return restrictions[0].allowed_grades if restrictions else ALL_GRADES

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Clearance
+from core.models import StoredDocument
 
 
 class GradeEffect(models.TextChoices):
@@ -131,26 +132,6 @@ class RecordVersion(models.Model):
         return f"{self.record} @ {self.changed_at:%Y-%m-%d %H:%M}"
 
 
-class StoredDocument(models.Model):
-    """A document uploaded by a user, checked by content and kept in private storage under its hash;
-    served only through a checked, logged view (supervision.records.store_document fills it)."""
-
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-
 def attachment_path(instance: RecordAttachment, filename: str) -> str:
     # The stored name is not the uploaded one: names can carry personal data and path tricks.
     return f"supervision/attachments/{instance.record_id}/{instance.sha256[:16]}"
@@ -225,16 +206,6 @@ class RuleVersion(models.Model):
 
     def __str__(self) -> str:
         return _("%(date)s 起施行的预警规则") % {"date": f"{self.valid_from:%Y-%m-%d}"}
-
-    def as_rules(self):
-        from supervision.points import Rules
-
-        return Rules(
-            window_months=self.window_months, reminder_line=self.reminder_line, inquiry_line=self.inquiry_line,
-            admonishment_line=self.admonishment_line, yellow_share=self.yellow_share,
-            orange_share=self.orange_share, red_share=self.red_share,
-            share_rule_min_cadres=self.share_rule_min_cadres,
-        )
 
 
 class AlertStatus(models.TextChoices):

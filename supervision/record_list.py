@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from assessment.exports import formula_safe
-from cadres.filters import StyledFilterSet
 from cadres.models import Appointment
 from cadres.personal_data import id_number_digest
+from core.filters import StyledFilterSet
+from core.spreadsheets.formula_guard import formula_safe
 from supervision.models import Record, RecordType
 
 # A cell that starts like a formula would be run by Excel when the file is opened (CSV/formula injection).

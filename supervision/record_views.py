@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from accounts.access import capability_required
 from accounts.audit import record_event
 from accounts.roles import Capability
-from cadres.forms import SpreadsheetUploadForm
 from cadres.models import Appointment, Cadre
+from core.documents import download_name
+from core.forms import SpreadsheetUploadForm
 from supervision import record_import, records
 from supervision.cadre_file import search_cadres
 from supervision.clearance import check_may_read, readable_records
@@ -92,7 +93,7 @@ def _attach_errors(form, refused: ValidationError) -> None:
 
 
 def _attachment_max_mb() -> int:
-    return settings.SUPERVISION_ATTACHMENT_MAX_BYTES // 1024 // 1024
+    return settings.DOCUMENT_MAX_BYTES // 1024 // 1024
 
 
 def version_history(record: Record) -> list[dict]:
@@ -157,7 +158,7 @@ def attachment_download(request, attachment_pk: int):
         handle = records.open_attachment(attachment, user=request.user, request=request)
     except FileNotFoundError as missing:
         raise Http404(_("附件文件不存在")) from missing
-    return FileResponse(handle, as_attachment=True, filename=records.download_name(attachment),
+    return FileResponse(handle, as_attachment=True, filename=download_name(attachment),
                         content_type=attachment.content_type or "application/octet-stream")
 
 

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from assessment import jobs
+from core import jobs
+from supervision.job_kinds import EVALUATION
 from supervision.models import RecordType, RuleVersion
 from supervision.points import DEFAULT_RULES, Rules
 
@@ -26,10 +27,20 @@ def rule_version_on(on: datetime.date) -> RuleVersion | None:
     return RuleVersion.objects.filter(valid_from__lte=on).order_by("-valid_from", "-pk").first()
 
 
+def rules_of(version: RuleVersion) -> Rules:
+    """The thresholds a stored rule version holds, as the point arithmetic takes them."""
+    return Rules(
+        window_months=version.window_months, reminder_line=version.reminder_line,
+        inquiry_line=version.inquiry_line, admonishment_line=version.admonishment_line,
+        yellow_share=version.yellow_share, orange_share=version.orange_share, red_share=version.red_share,
+        share_rule_min_cadres=version.share_rule_min_cadres,
+    )
+
+
 def rules_on(on: datetime.date) -> tuple[Rules, RuleVersion | None]:
     """The thresholds in force on ``on`` and the version they come from (defaults if none is stored)."""
     version = rule_version_on(on)
-    return (version.as_rules() if version else DEFAULT_RULES), version
+    return (rules_of(version) if version else DEFAULT_RULES), version
 
 
 @dataclass(frozen=True)
@@ -119,9 +130,7 @@ def rule_version_create(*, draft: RuleDraft, valid_from: datetime.date, note: st
         RecordType.objects.bulk_update(record_types, ["points"])
         record_event("supervision.rules.changed", user=user, obj=version, valid_from=valid_from.isoformat(),
                      thresholds=thresholds_of(rules), type_points_changed=changed)
-        # Everyone is re-evaluated under the new rules after the commit (an outbox job, see assessment.jobs).
-        from supervision.tasks import EVALUATION  # here: the tasks import this module through evaluation
-
+        # Everyone is re-evaluated under the new rules after the commit (an outbox job, see core.jobs).
         jobs.enqueue(EVALUATION, key="everyone")
     return version
 

@@ -1,6 +1,6 @@
 """Background tasks of the supervision area. Tasks take plain values and call services.
 
-Work asked for by a person goes through the outbox (``assessment.jobs``) so that it is not lost when the
+Work asked for by a person goes through the outbox (``core.jobs``) so that it is not lost when the
 queue is down or a worker dies: a report an officer asks for (``supervision.report``) and the
 re-evaluation of everyone after the rules change (``supervision.evaluation``). The nightly tasks below
 are started by Celery beat and find their own work (what is missing, what has changed), so a night the
@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 
-from assessment import jobs
+from core import jobs
 from supervision.evaluation import evaluate_everyone
-
-REPORT = "supervision.report"
-EVALUATION = "supervision.evaluation"
+from supervision.job_kinds import EVALUATION, REPORT
+from supervision.reports import generate_report
 
 
 def evaluate_everyone_job(on: str | None = None) -> dict:
@@ -31,10 +31,6 @@ def evaluate_everyone_job(on: str | None = None) -> dict:
 def generate_report_job(kind: str, period_start: str, user_id: int | None = None) -> int:
     """Make (or refresh) one report an officer asked for; at city scale a report of an old period is
     computed from millions of records, so the page does not wait for it. Safe to run twice."""
-    from django.contrib.auth import get_user_model
-
-    from supervision.reports import generate_report
-
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     return generate_report(kind, datetime.date.fromisoformat(period_start), user=user).pk
 

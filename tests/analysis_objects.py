@@ -39,9 +39,8 @@ ANALYSIS_POST_ONLY: set[str] = {
 def analysis_objects(registry) -> dict:
     """The registry's published period with one indicator, scored, so that every page and chart has data."""
     if "analysis" not in registry:
-        from assessment.models import Component
+        from assessment.models import Component, Dimension, Indicator, Statistic, Weight
         from assessment.recompute import recompute_period
-        from indicators.models import Dimension, Indicator, Statistic, Weight
 
         scheme, track, period = registry["scheme"], registry["track"], registry["period"]
         Component.objects.get_or_create(scheme=scheme, name="绩效考核", defaults={"weight": 100,

@@ -20,9 +20,21 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.roles import Role
 from accounts.services import sync_role_groups, user_assign_roles
 from assessment.celery import app as celery_app
-from assessment.models import Component, ComponentScore, Period, PeriodState, Scheme, Track, TrackMembership
+from assessment.models import (
+    Component,
+    ComponentScore,
+    Dimension,
+    Indicator,
+    Method,
+    Period,
+    PeriodState,
+    Scheme,
+    Statistic,
+    Track,
+    TrackMembership,
+    Weight,
+)
 from cadres.models import Appointment, AppointmentRole, Cadre, Unit, UnitKind
-from indicators.models import Dimension, Indicator, Method, Statistic, Weight
 
 PASSWORD = "Test@Passw0rd!"
 

@@ -87,8 +87,7 @@ def data_objects(registry) -> dict:
     if "upload_batch" not in registry:
         from datetime import date
 
-        from assessment.models import Period
-        from indicators.models import Dimension, Indicator
+        from assessment.models import Dimension, Indicator, Period
         from indicators.uploads import batch_receive
         from tests.sheets import xlsx_bytes
 

@@ -18,27 +18,27 @@ from django.urls import reverse
 from accounts.roles import Role
 from assessment.analysis import charts, dimension_sentence, distributions, domains, trends
 from assessment.analysis.numbers import quantile, rounded, spread
-from assessment.analysis.period_overview import (
-    department_uploads,
-    missing_by_unit,
-    reminder_text,
-    tier_counts,
-)
+from assessment.analysis.period_overview import missing_by_unit, tier_counts
 from assessment.models import (
     Component,
     ComponentScore,
+    Dimension,
     DimensionResult,
+    Indicator,
+    Method,
     Period,
     PeriodState,
     Scheme,
+    Statistic,
     Track,
     TrackMembership,
     UnitResult,
+    Weight,
 )
 from assessment.recompute import recompute_period
 from assessment.selectors import unit_result_detail
+from assessment.site.period_dashboard import department_uploads, reminder_text
 from cadres.models import Unit, UnitKind
-from indicators.models import Dimension, Indicator, Method, Statistic, Weight
 
 
 @pytest.fixture

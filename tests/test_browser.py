@@ -16,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect, sync_playwright
 
-from assessment.demo import DEMO_USERS
+from assessment.site.demo import DEMO_USERS
 from cadres import selectors
 from cadres.models import Unit
 

@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from assessment.demo import DEMO_SCHEME_NAME
 from assessment.models import Period, PeriodState, UnitResult
+from assessment.site.demo import DEMO_SCHEME_NAME
 from cadres.models import Unit
 from feedback.demo import load_feedback_demo
 from feedback.models import RectificationItem, RectificationStatus
@@ -34,7 +34,7 @@ TINY_PNG = bytes.fromhex(
 
 @pytest.fixture
 def published(demo):  # noqa: F811 - the demo fixture
-    load_feedback_demo()
+    load_feedback_demo(scheme_name=DEMO_SCHEME_NAME)
     period = Period.objects.get(scheme__name=DEMO_SCHEME_NAME, code="2024")
     Period.objects.filter(pk=period.pk).update(state=PeriodState.PUBLISHED, published_at=timezone.now())
     return period

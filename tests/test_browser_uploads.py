@@ -8,8 +8,8 @@ import re
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from assessment.models import Period, UnitResult
-from indicators.models import ImportBatch, ImportStatus, Statistic
+from assessment.models import Period, Statistic, UnitResult
+from indicators.models import ImportBatch, ImportStatus
 from tests.test_browser import browser, demo, log_in, page, screenshot, sidebar_link  # noqa: F401 - fixtures
 
 DEPARTMENT = "D03"  # tianbao's department, which provides K01 in the demo scheme

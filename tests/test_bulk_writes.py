@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from assessment.bulk import copy_text_lines, cyclic_gc_paused, insert_plain_rows
-from indicators.models import Indicator, Statistic
+from assessment.models import Indicator, Statistic
+from core.bulk import copy_text_lines, cyclic_gc_paused, insert_plain_rows
 
 
 def test_the_collector_is_paused_inside_and_restored_by_the_last_of_several_threads():

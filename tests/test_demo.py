@@ -3,13 +3,13 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from accounts.access import roles_of
-from assessment.demo import DEMO_USERS
 from assessment.models import Period, Track, TrackMembership, UnitResult
+from assessment.site.demo import DEMO_USERS
 from cadres.models import Appointment, Cadre, Unit, UnitKind
 
 
 def counts():
-    from indicators.models import Indicator, Statistic
+    from assessment.models import Indicator, Statistic
 
     return (Unit.objects.count(), Track.objects.count(), TrackMembership.objects.count(), Cadre.objects.count(),
             Appointment.objects.count(), Appointment.objects.filter(end_date__isnull=False).count(),

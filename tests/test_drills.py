@@ -34,9 +34,10 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from assessment.celery import app as celery_app
-from assessment.models import DimensionResult, IndicatorScore, Job, JobState, UnitResult
+from assessment.models import DimensionResult, IndicatorScore, Statistic, UnitResult
 from assessment.recompute import DRILL_PAUSE_VARIABLE, RECOMPUTE, recompute_period, request_recompute
-from indicators.models import ImportMode, ImportStatus, Statistic
+from core.models import Job, JobState
+from indicators.models import ImportMode, ImportStatus
 from indicators.uploads import batch_check, batch_receive
 from tests.test_outbox import PROMPT_SECONDS, QUEUE_UNAVAILABLE, broker_down, statistics_sheet
 from tests.test_worker import stop, unavailable, wait_until_ready, worker_database_url

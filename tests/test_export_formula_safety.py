@@ -21,12 +21,12 @@ from import_export.formats.base_formats import XLSX
 from openpyxl import load_workbook
 
 from accounts.roles import Role
-from assessment.exports import FORMULA_STARTS
 from assessment.models import Adjustment, Period
 from assessment.recompute import recompute_period
 from cadres.id_numbers import check_character
 from cadres.models import Appointment, AppointmentRole, Cadre, Unit
 from cadres.resources import AppointmentResource, CadreResource, UnitResource
+from core.spreadsheets.formula_guard import FORMULA_STARTS
 from supervision.evaluation import after_records_changed
 from supervision.models import Record, RecordType
 

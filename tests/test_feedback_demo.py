@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from assessment.site.demo import DEMO_SCHEME_NAME
 from feedback.demo import load_feedback_demo
 from feedback.models import Award, AwardKind, FeedbackNote, RectificationItem, RectificationStatus
 from feedback.rectification import is_overdue, overdue_count
@@ -14,9 +15,9 @@ from feedback.rectification import is_overdue, overdue_count
 @pytest.mark.django_db
 def test_the_feedback_demo_loads_once_whatever_the_number_of_runs():
     call_command("load_demo")
-    load_feedback_demo()
+    load_feedback_demo(scheme_name=DEMO_SCHEME_NAME)
     counts = (FeedbackNote.objects.count(), RectificationItem.objects.count(), Award.objects.count())
-    load_feedback_demo()
+    load_feedback_demo(scheme_name=DEMO_SCHEME_NAME)
     assert (FeedbackNote.objects.count(), RectificationItem.objects.count(), Award.objects.count()) == counts
     assert counts[0] >= 3 and counts[1] >= 3
     items = list(RectificationItem.objects.all())

@@ -11,11 +11,11 @@ import csv
 
 import pytest
 
-from assessment.component_import import import_component_scores
 from assessment.models import Period, UnitResult
 from assessment.recompute import recompute_period
 from assessment.scheme_workbook import apply_scheme, read_scheme_workbook
 from cadres.models import Unit
+from indicators.component_import import import_component_scores
 from indicators.models import ImportStatus
 from indicators.uploads import import_statistics_file, problems_of
 from tests.golden import GOLDEN_SAMPLES

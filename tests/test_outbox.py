@@ -1,4 +1,4 @@
-"""The outbox (assessment.jobs): jobs are rows written with the change that needs them, handed to the
+"""The outbox (core.jobs): jobs are rows written with the change that needs them, handed to the
 queue after the commit, done once, and swept up when the queue was down or their runner died.
 
 These run in this process on any database. With the broker "down" Celery is not eager and its broker
@@ -20,11 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from assessment import jobs
 from assessment.celery import app as celery_app
-from assessment.models import Job, JobState, UnitResult
+from assessment.models import Statistic, UnitResult
 from assessment.recompute import RECOMPUTE, recompute_period, request_recompute
-from indicators.models import ImportMode, ImportStatus, Statistic
+from core import jobs
+from core.models import Job, JobState
+from indicators.models import ImportMode, ImportStatus
 from indicators.uploads import batch_check, batch_receive
 from supervision.models import SupervisionReport
 from tests.sheets import xlsx_bytes

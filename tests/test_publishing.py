@@ -9,10 +9,10 @@ from django.urls import reverse
 from accounts.models import AuditEvent
 from accounts.roles import Role
 from assessment import publishing
-from assessment.component_import import import_component_scores
-from assessment.models import Period, PeriodState
+from assessment.models import Period, PeriodState, Statistic
 from assessment.recompute import recompute_period
-from indicators.models import ImportStatus, Statistic
+from indicators.component_import import import_component_scores
+from indicators.models import ImportStatus
 from indicators.uploads import UploadError, batch_check, batch_receive, batch_rollback, import_statistics_file
 from tests.sheets import xlsx_bytes
 

@@ -16,13 +16,13 @@ from assessment.models import (
     Period,
     PeriodState,
     Scheme,
+    Statistic,
     Track,
     UnitResult,
     Verdict,
     VetoItem,
 )
 from assessment.recompute import inputs_approve, previous_period, recompute_period, request_recompute
-from indicators.models import Statistic
 
 
 def results(period) -> dict[str, UnitResult]:

@@ -19,7 +19,17 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from accounts.models import AuditEvent
-from assessment.models import Component, Period, PeriodState, Scheme, Track, UnitResult
+from assessment.models import (
+    Component,
+    Indicator,
+    Period,
+    PeriodState,
+    Scheme,
+    Statistic,
+    Track,
+    UnitResult,
+    Weight,
+)
 from assessment.scheme_workbook import (
     BASE_ATTRIBUTE_WORDS,
     SchemeRejected,
@@ -29,7 +39,6 @@ from assessment.scheme_workbook import (
     scheme_workbook_bytes,
 )
 from cadres.models import BASE_ATTRIBUTES, Unit, UnitKind
-from indicators.models import Indicator, Statistic, Weight
 from tests.golden import GOLDEN_SAMPLES
 from tests.sheets import workbook_bytes, xlsx_bytes
 

@@ -25,14 +25,15 @@ from assessment.models import (
     Adjustment,
     ComponentScore,
     DimensionResult,
+    Indicator,
     IndicatorScore,
+    Statistic,
     UnitResult,
     Verdict,
     VetoItem,
 )
 from assessment.recompute import recompute_period
 from assessment.scoring import PeriodInputs, ScoringRules, compute_period
-from indicators.models import Indicator, Statistic
 
 NAN = float("nan")
 # Float noise allowed on a bound: 100 split into weights and rescaled by 100 / (100 − exempted) may land a

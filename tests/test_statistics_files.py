@@ -14,9 +14,9 @@ from decimal import Decimal
 
 import pytest
 
-from assessment.models import PeriodState
+from assessment.models import Dimension, Indicator, PeriodState, Statistic
 from cadres.models import Unit, UnitKind
-from indicators.models import Dimension, ImportBatch, ImportStatus, Indicator, Statistic, ValueVersion
+from indicators.models import ImportBatch, ImportStatus, ValueVersion
 from indicators.uploads import import_statistics_file, read_upload
 from tests.office_files import (
     FORMATTED,

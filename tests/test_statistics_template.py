@@ -10,9 +10,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from assessment.models import Indicator, Statistic
 from assessment.workbooks import open_workbook
 from cadres.models import Unit, UnitKind
-from indicators.models import ImportBatch, ImportMode, Indicator, Statistic
+from indicators.models import ImportBatch, ImportMode
 from indicators.statistics_import import read_statistics
 from indicators.statistics_template import (
     TEMPLATE_VERSION,

@@ -211,7 +211,7 @@ def test_an_attachment_whose_content_is_not_an_allowed_type_is_refused(record, o
 
 
 def test_an_attachment_over_the_size_limit_is_refused(record, officer, settings):
-    settings.SUPERVISION_ATTACHMENT_MAX_BYTES = 1024 * 1024
+    settings.DOCUMENT_MAX_BYTES = 1024 * 1024
     with pytest.raises(ValidationError) as refused:
         add_attachment(record, upload("大文件.pdf", PDF + b"0" * (1024 * 1024)), officer)
     assert "超过了1 MB的上限" in refused.value.messages[0]

@@ -8,7 +8,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from assessment.demo import FIXTURES, load_cadres, load_units, load_users
+from assessment.site.demo import FIXTURES, load_cadres, load_units, load_users
 from cadres.models import Cadre
 from supervision.demo import load_supervision_demo
 from supervision.models import (

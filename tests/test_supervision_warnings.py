@@ -16,9 +16,17 @@ from openpyxl import load_workbook
 
 from accounts.models import AuditEvent
 from accounts.roles import Role
-from assessment.models import Adjustment, Period, PeriodState
+from assessment.models import (
+    Adjustment,
+    Dimension,
+    Direction,
+    Indicator,
+    Method,
+    Period,
+    PeriodState,
+    Statistic,
+)
 from cadres.models import Appointment, AppointmentRole, Cadre, Unit, UnitKind
-from indicators.models import Dimension, Direction, Indicator, Method, Statistic
 from supervision.efficiency import evaluate_efficiency_warnings
 from supervision.evaluation import evaluate_everyone
 from supervision.models import EfficiencyWarning, Record, RecordType, UnitWarningState

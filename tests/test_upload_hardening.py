@@ -12,14 +12,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from assessment.component_import import read_component_scores
 from assessment.scheme_workbook import read_scheme_workbook
 from assessment.workbooks import WorkbookRejected
 from cadres.models import Cadre
 from cadres.roster import import_roster
+from core.documents import check_attachment
+from indicators.component_import import read_component_scores
 from indicators.statistics_import import read_statistics
 from supervision.record_import import read_record_rows
-from supervision.records import check_attachment
 
 # A bounded refusal reads headers and the first bytes of each part, never the whole content.
 MEMORY_BOUND_BYTES = 16 * 1024 * 1024

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from accounts.roles import Role
-from assessment.models import Period, PeriodState, UnitResult
+from assessment.models import Indicator, Period, PeriodState, Statistic, UnitResult
 from cadres.models import Unit, UnitKind
-from indicators.models import ImportBatch, ImportMode, ImportStatus, Indicator, Statistic, ValueVersion
+from indicators.models import ImportBatch, ImportMode, ImportStatus, ValueVersion
 from indicators.statistics_template import statistics_template_bytes
 from indicators.uploads import (
     UploadError,

@@ -23,9 +23,9 @@ from django.conf import settings
 from django.db import connection
 
 from assessment.celery import app as celery_app
-from assessment.tasks import ping
 from cadres.models import Unit, UnitKind
 from cadres.tasks import count_units
+from core.tasks import ping
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT = 60
@@ -162,7 +162,7 @@ def test_tasks_run_in_a_real_worker_on_redis(worker):
 
     log_text = worker["log"].read_text(encoding="utf-8", errors="replace")
     assert "ready." in log_text
-    assert "assessment.tasks.ping" in log_text and "cadres.tasks.count_units" in log_text
+    assert "core.tasks.ping" in log_text and "cadres.tasks.count_units" in log_text
 
 
 def wait_for_results(period, timeout: float = RESULT_TIMEOUT) -> None:
@@ -176,9 +176,8 @@ def wait_for_results(period, timeout: float = RESULT_TIMEOUT) -> None:
 
 
 def test_a_changed_statistic_is_recomputed_by_the_worker(worker, district):
-    from assessment.models import UnitResult
+    from assessment.models import Statistic, UnitResult
     from assessment.recompute import request_recompute
-    from indicators.models import Statistic
 
     period = district["period"]
     request_recompute(period)  # autocommit: the task is sent to the broker at once

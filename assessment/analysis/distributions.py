@@ -10,9 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from assessment.analysis.numbers import Spread, spread
-from assessment.models import IndicatorScore, Period, ScoreStatus, Track
+from assessment.models import Indicator, IndicatorScore, Period, ScoreStatus, Track
 from cadres.models import Unit
-from indicators.models import Indicator
 
 
 @dataclass

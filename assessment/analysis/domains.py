@@ -6,8 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from assessment.analysis.numbers import mean, median
-from assessment.models import DimensionResult, Period, Track, UnitResult
-from indicators.models import Dimension
+from assessment.models import Dimension, DimensionResult, Period, Track, UnitResult
 
 
 @dataclass(frozen=True)

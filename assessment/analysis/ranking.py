@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessment.models import Component, Period, UnitResult
 from assessment.templatetags.scores import score
-from cadres.filters import StyledFilterSet
+from core.filters import StyledFilterSet
 
 
 class RankingFilter(StyledFilterSet):

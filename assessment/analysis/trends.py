@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from assessment.analysis.numbers import mean, median
-from assessment.models import IndicatorScore, Period, ScoreStatus, Track, UnitResult
+from assessment.models import Indicator, IndicatorScore, Period, ScoreStatus, Track, UnitResult
 from cadres.models import Unit
-from indicators.models import Indicator
 
 
 def period_series(period: Period, visible: QuerySet[Period]) -> list[Period]:

@@ -1,4 +1,3 @@
-from assessment.models.jobs import Job, JobState
 from assessment.models.periods import (
     Adjustment,
     ComponentScore,
@@ -17,10 +16,23 @@ from assessment.models.results import (
     ScoreStatus,
     UnitResult,
 )
+from assessment.models.scheme_parts import (
+    BASE_ATTRIBUTE_CHOICES,
+    Dimension,
+    Direction,
+    Indicator,
+    Method,
+    Responsibility,
+    Statistic,
+    Weight,
+    WeightOverride,
+)
 from assessment.models.schemes import Component, Scheme, SchemeStatus, Track, TrackMembership, VetoItem
 
 __all__ = [
+    "BASE_ATTRIBUTE_CHOICES", "Dimension", "Direction", "Indicator", "Method", "Responsibility", "Statistic",
+    "Weight", "WeightOverride",
     "Adjustment", "CadreGrade", "Component", "ComponentScore", "DimensionKind", "DimensionResult", "Grade",
-    "IndicatorScore", "Job", "JobState", "Period", "PeriodState", "PeriodType", "Scheme", "SchemeStatus",
+    "IndicatorScore", "Period", "PeriodState", "PeriodType", "Scheme", "SchemeStatus",
     "ScoreStatus", "Track", "TrackMembership", "UnitResult", "Verdict", "VerdictKind", "VetoItem",
 ]

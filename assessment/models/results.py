@@ -27,7 +27,7 @@ class IndicatorScore(models.Model):
                                related_name="indicator_scores", db_constraint=False, db_index=False)
     unit = models.ForeignKey("cadres.Unit", verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+",
                              db_constraint=False, db_index=False)
-    indicator = models.ForeignKey("indicators.Indicator", verbose_name=_("指标"), on_delete=models.CASCADE,
+    indicator = models.ForeignKey("assessment.Indicator", verbose_name=_("指标"), on_delete=models.CASCADE,
                                   related_name="scores", db_constraint=False, db_index=False)
     track = models.ForeignKey("assessment.Track", verbose_name=_("赛道"), on_delete=models.CASCADE, related_name="+",
                               db_constraint=False, db_index=False)
@@ -91,7 +91,7 @@ class DimensionResult(models.Model):
                                related_name="dimension_results", db_constraint=False, db_index=False)
     unit = models.ForeignKey("cadres.Unit", verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+",
                              db_constraint=False, db_index=False)
-    dimension = models.ForeignKey("indicators.Dimension", verbose_name=_("维度"), on_delete=models.CASCADE,
+    dimension = models.ForeignKey("assessment.Dimension", verbose_name=_("维度"), on_delete=models.CASCADE,
                                   related_name="+", db_constraint=False, db_index=False)
     score = models.FloatField(_("得分"))
     weight = models.FloatField(_("分值"))

@@ -22,19 +22,22 @@ from accounts.audit import record_event
 from assessment.models import (
     Component,
     ComponentScore,
+    Dimension,
+    Indicator,
     Period,
     PeriodState,
     PeriodType,
     Scheme,
+    Statistic,
     Track,
     TrackMembership,
+    Weight,
 )
 from assessment.recompute import request_recompute
 from assessment.scheme_workbook.reading import SchemeDraft
 from assessment.scheme_workbook.vocabulary import COMPONENT_SHEET, INDICATOR_SHEET, max_length
 from assessment.workbooks import Problem
 from cadres.models import Unit, UnitKind
-from indicators.models import Dimension, Indicator, Statistic, Weight
 
 # --- What applying reports --------------------------------------------------------------------
 

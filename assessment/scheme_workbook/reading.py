@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext as _
 
-from assessment.models import Component, Track
+from assessment.models import Component, Dimension, Direction, Indicator, Method, Track, Weight
 from assessment.scheme_workbook.vocabulary import (
     BASE_ATTRIBUTE_KEYS,
     BASE_ATTRIBUTE_WORDS,
@@ -49,7 +49,6 @@ from assessment.workbooks import (
     read_table,
 )
 from cadres.models import Unit, UnitKind
-from indicators.models import Dimension, Direction, Indicator, Method, Weight
 
 # --- The draft --------------------------------------------------------------------------------
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from django.db import models
 
+from assessment.models import Direction, Method
 from assessment.workbooks import ColumnSpec
 from cadres.models import UnitKind
-from indicators.models import Direction, Method
 
 # These words are the contract with the departments (SPEC §9), so they are fixed Chinese and
 # never translated: a workbook written under another UI language must still read back.

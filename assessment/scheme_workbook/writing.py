@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook as XlsxWorkbook
 
-from assessment.exports import formula_safe
-from assessment.models import Scheme, Track
+from assessment.models import Scheme, Track, Weight
 from assessment.scheme_workbook.vocabulary import (
     BASE_ATTRIBUTE_KEYS,
     BASE_ATTRIBUTE_WORDS,
@@ -24,7 +23,7 @@ from assessment.scheme_workbook.vocabulary import (
     UNIT_KIND_WORDS,
     UNIT_SHEET,
 )
-from indicators.models import Weight
+from core.spreadsheets.formula_guard import formula_safe
 
 
 def _cell_number(value: Decimal | None) -> int | float | None:

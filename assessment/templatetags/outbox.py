@@ -1,4 +1,4 @@
-"""What a page says about the background jobs behind it (assessment.jobs)."""
+"""What a page says about the background jobs behind it (core.jobs)."""
 
 from django import template
 

@@ -84,30 +84,26 @@ from import_export import resources  # noqa: E402
 from openpyxl.cell import WriteOnlyCell  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from assessment import bulk  # noqa: E402
 from assessment.models import (  # noqa: E402
     Component,
     ComponentScore,
+    Dimension,
+    Indicator,
     IndicatorScore,
-    Job,
+    Method,
     Period,
     Scheme,
+    Statistic,
     Track,
     TrackMembership,
+    Weight,
 )
 from assessment.recompute import RECOMPUTE, recompute_period  # noqa: E402
 from cadres.models import Unit, UnitKind  # noqa: E402
+from core import bulk  # noqa: E402
+from core.models import Job  # noqa: E402
 from indicators import uploads  # noqa: E402
-from indicators.models import (  # noqa: E402
-    Dimension,
-    ImportBatch,
-    ImportStatus,
-    Indicator,
-    Method,
-    Statistic,
-    ValueVersion,
-    Weight,
-)
+from indicators.models import ImportBatch, ImportStatus, ValueVersion  # noqa: E402
 
 SHEET = "统计数据"
 METHODS = [Method.EFFICACY, Method.EFFICACY, Method.TARGET, Method.RANK, Method.THRESHOLD, Method.DIRECT]
@@ -309,7 +305,7 @@ class CaughtRecompute:
 @contextmanager
 def caught_recompute():
     caught = CaughtRecompute()
-    with mock.patch("assessment.jobs.send", caught):
+    with mock.patch("core.jobs.send", caught):
         yield caught
 
 

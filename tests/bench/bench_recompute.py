@@ -54,21 +54,25 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import DatabaseError, connection, transaction  # noqa: E402
 
-from assessment import bulk  # noqa: E402
-from assessment.models import (  # noqa: E402
+from assessment.models import (  # noqa: E402  # noqa: E402
     Component,
     ComponentScore,
+    Dimension,
     DimensionResult,
+    Indicator,
     IndicatorScore,
+    Method,
     Period,
     Scheme,
+    Statistic,
     Track,
     TrackMembership,
     UnitResult,
+    Weight,
 )
 from assessment.recompute import recompute_period  # noqa: E402
 from cadres.models import Unit, UnitKind  # noqa: E402
-from indicators.models import Dimension, Indicator, Method, Statistic, Weight  # noqa: E402
+from core import bulk  # noqa: E402
 
 METHODS = [Method.EFFICACY, Method.EFFICACY, Method.TARGET, Method.RANK, Method.THRESHOLD, Method.DIRECT]
 

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from cadres.personal_data import reencrypt_cadres
+from cadres.key_rotation import reencrypt_cadres
 
 
 class Command(BaseCommand):

@@ -1,9 +1,12 @@
-"""Background jobs kept as rows (the outbox): written in the transaction that needs them, handed to
-Celery after it commits, claimed by exactly one runner, and swept up again when the queue was down.
-The service that writes and runs them is ``assessment.jobs``."""
+"""The shared models: background jobs kept as rows (the outbox) and the base of stored documents.
+
+A job is written in the transaction that needs it, handed to Celery after it commits, claimed by exactly
+one runner, and swept up again when the queue was down; the service that writes and runs them is
+``core.jobs``. ``StoredDocument`` is abstract: each app that keeps documents has its own table."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -55,3 +58,23 @@ class Job(models.Model):
     def waits_for_queue(self) -> bool:
         """Still to run and never handed to the broker: the queue was unreachable when it was written."""
         return self.state == JobState.PENDING and self.sent_at is None
+
+
+class StoredDocument(models.Model):
+    """A document uploaded by a user, checked by content and kept in private storage under its hash;
+    served only through a checked, logged view of the app that owns it (core.documents.store_document fills it)."""
+
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.break_glass import console_operator
-from assessment.backups import BackupError, backup_create
+from assessment.site.backups import BackupError, backup_create
 
 
 class Command(BaseCommand):

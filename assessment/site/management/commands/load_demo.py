@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from assessment.demo import load_demo
 from assessment.models import Scheme, Track
+from assessment.site.demo import load_demo
 from cadres.models import Appointment, Cadre, Unit
 
 

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery import current_app
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.db.models import F, Q
@@ -40,11 +41,11 @@ from django.utils.module_loading import autodiscover_modules, import_string
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
-from assessment.models import Job, JobState
+from core.models import Job, JobState
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TASK = "assessment.tasks.run_job"
+DEFAULT_TASK = "core.tasks.run_job"
 # What a page says when its change is saved but the job that follows it could not be queued.
 QUEUE_UNAVAILABLE = _("数据已保存；后台队列暂不可用，结果将在队列恢复后自动更新")
 
@@ -106,7 +107,7 @@ def kind_of(name: str) -> JobKind:
     try:
         return _kinds[name]
     except KeyError:
-        raise LookupError(f"unknown job kind {name!r}: register it with assessment.jobs.register "
+        raise LookupError(f"unknown job kind {name!r}: register it with core.jobs.register "
                           f"in the app's tasks.py") from None
 
 
@@ -165,8 +166,8 @@ def send(job: Job, *, force: bool = False) -> bool:
 
 
 def _task_for(job: Job):
-    from assessment.celery import app
-
+    # The application configured at start-up (assessment.celery); the outbox does not name it.
+    app = current_app
     name = kind_of(job.kind).task
     if name not in app.tasks:
         _discover()

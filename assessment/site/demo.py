@@ -19,7 +19,6 @@ from django.db import transaction
 
 from accounts.roles import Role
 from accounts.services import sync_role_groups, user_assign_roles
-from assessment.component_import import import_component_scores
 from assessment.models import Adjustment, Period, PeriodState, SchemeStatus, Verdict, VerdictKind, VetoItem
 from assessment.publishing import period_lock, period_publish
 from assessment.recompute import recompute_period
@@ -29,6 +28,7 @@ from cadres.models import Unit
 from cadres.resources import UnitResource
 from cadres.roster import import_roster
 from feedback.demo import load_feedback_demo
+from indicators.component_import import import_component_scores
 from indicators.models import ImportStatus
 from indicators.uploads import import_statistics_file, problems_of
 from supervision.demo import load_supervision_demo
@@ -202,5 +202,5 @@ def load_demo() -> list[DemoUser]:
         recompute_period(periods[year].pk)
     publish_past_years(periods, officer)
     load_supervision_demo()
-    load_feedback_demo()
+    load_feedback_demo(scheme_name=DEMO_SCHEME_NAME)
     return users

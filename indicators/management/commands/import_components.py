@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from assessment.component_import import import_component_scores
 from assessment.models import Period
+from indicators.component_import import import_component_scores
 
 
 class Command(BaseCommand):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.second_factor import code_now, provisioning_uri
+from assessment.site.demo import DEMO_USERS
 
 
 class Command(BaseCommand):
@@ -16,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--uri", action="store_true", help=_("同时显示 otpauth:// 绑定地址，可导入手机验证器"))
 
     def handle(self, *args, username=None, uri=False, **options):
-        from assessment.demo import DEMO_USERS
-
         if settings.PRODUCTION:
             raise CommandError(_("生产环境没有演示账号，此命令不可用"))
         demo_names = [demo.username for demo in DEMO_USERS]

@@ -4,7 +4,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.break_glass import console_operator
-from assessment.backups import BackupError, backup_folder, backup_read, backup_restore, require_postgresql
+from assessment.site.backups import (
+    BackupError,
+    backup_folder,
+    backup_read,
+    backup_restore,
+    require_postgresql,
+)
 
 
 class Command(BaseCommand):

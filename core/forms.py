@@ -1,3 +1,5 @@
+"""The form every spreadsheet upload page uses: one file, of an accepted kind, within the size limit."""
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError

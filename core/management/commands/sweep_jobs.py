@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from assessment import jobs
-from assessment.models import Job, JobState
+from core import jobs
+from core.models import Job, JobState
 
 
 class Command(BaseCommand):
